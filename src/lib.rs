@@ -1,0 +1,9 @@
+//! fleetgate: guards the GitOps repositories of Kubernetes fleets.
+//!
+//! Module arrows point one way: `cli → steps → manifest → source` (see DESIGN.md).
+
+pub mod cli;
+pub mod config;
+pub mod manifest;
+pub mod source;
+pub mod steps;
