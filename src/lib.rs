@@ -4,6 +4,9 @@
 
 pub mod cli;
 pub mod config;
+pub mod glob;
+pub mod kustomize;
 pub mod manifest;
 pub mod source;
 pub mod steps;
+pub mod workspace;

@@ -1,5 +1,115 @@
-//! Command-line parsing and commands.
+//! Command-line parsing and the commands.
+//!
+//! Exit codes: 0 clean, 1 error-level findings, 2 usage or internal error.
 
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+mod lint;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// fleetgate guards the GitOps repositories of Kubernetes fleets.
+#[derive(Debug, Parser)]
+#[command(name = "fleetgate", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Log level (error, warn, info, debug, trace) or a tracing filter; overrides RUST_LOG.
+    #[arg(long, global = true, value_name = "FILTER")]
+    pub log: Option<String>,
+    /// When to color output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    pub fn enabled(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check YAML, kustomizations, Flux, Argo CD and Crossplane references, without rendering.
+    Lint(lint::LintArgs),
+    /// Validate a fleetgate.yaml and print its repositories.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Report every mistake in a config file with its field path and line.
+    Validate {
+        /// The config file.
+        #[arg(default_value = "fleetgate.yaml")]
+        file: PathBuf,
+    },
+}
+
+/// The process entry point.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log.as_deref());
+    let result = match &cli.command {
+        Command::Lint(args) => lint::run(args, cli.color),
+        Command::Config { command: ConfigCommand::Validate { file } } => validate_config(file),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("fleetgate: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_logging(filter: Option<&str>) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match filter {
+        Some(f) => EnvFilter::new(f),
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .try_init();
+}
+
+fn validate_config(file: &std::path::Path) -> anyhow::Result<ExitCode> {
+    match crate::config::Config::load(file) {
+        Ok(c) => {
+            println!("{}: ok, {} repositor{}", file.display(), c.repos.len(), if c.repos.len() == 1 { "y" } else { "ies" });
+            for r in &c.repos {
+                println!("  {} ({:?}) {}", r.name, r.role, r.path.as_deref().unwrap_or("(no local path)"));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            Ok(ExitCode::from(1))
+        }
+    }
 }

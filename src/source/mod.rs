@@ -7,10 +7,12 @@
 mod dir;
 mod git;
 mod path;
+mod subdir;
 
 pub use dir::DirBackend;
 pub use git::{ChangeKind, ChangedPath, GitBackend, changed_paths};
 pub use path::{join, normalize, parent};
+pub use subdir::SubdirBackend;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -136,6 +138,14 @@ impl Snapshot {
     /// repository.
     pub fn git(repo: impl AsRef<std::path::Path>, rev: &str) -> Result<Self, SourceError> {
         Ok(Self::new(Arc::new(GitBackend::open(repo.as_ref(), rev)?)))
+    }
+
+    /// The subdirectory `prefix` (normalised) of this snapshot's tree as a snapshot of its own.
+    pub fn subdir(&self, prefix: &str) -> Result<Self, SourceError> {
+        if prefix.is_empty() {
+            return Ok(self.fork());
+        }
+        Ok(Self::new(Arc::new(SubdirBackend::new(self.backend.clone(), prefix.to_string())?)))
     }
 
     /// Same tree, fresh access log.

@@ -1,1 +1,3 @@
-//! Pipeline steps, one file each.
+//! Pipeline steps, one module each.
+
+pub mod lint;
