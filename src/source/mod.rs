@@ -7,6 +7,8 @@
 mod dir;
 mod git;
 mod path;
+#[cfg(test)]
+mod tests;
 
 pub use dir::DirBackend;
 pub use git::{ChangeKind, ChangedPath, GitBackend, changed_paths};
