@@ -35,7 +35,9 @@ impl ColorChoice {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
         }
     }
 }
@@ -73,7 +75,9 @@ pub fn main() -> ExitCode {
     init_logging(cli.log.as_deref());
     let result = match &cli.command {
         Command::Lint(args) => lint::run(args, cli.color),
-        Command::Config { command: ConfigCommand::Validate { file } } => validate_config(file),
+        Command::Config {
+            command: ConfigCommand::Validate { file },
+        } => validate_config(file),
     };
     match result {
         Ok(code) => code,
@@ -101,9 +105,19 @@ fn init_logging(filter: Option<&str>) {
 fn validate_config(file: &std::path::Path) -> anyhow::Result<ExitCode> {
     match crate::config::Config::load(file) {
         Ok(c) => {
-            println!("{}: ok, {} repositor{}", file.display(), c.repos.len(), if c.repos.len() == 1 { "y" } else { "ies" });
+            println!(
+                "{}: ok, {} repositor{}",
+                file.display(),
+                c.repos.len(),
+                if c.repos.len() == 1 { "y" } else { "ies" }
+            );
             for r in &c.repos {
-                println!("  {} ({:?}) {}", r.name, r.role, r.path.as_deref().unwrap_or("(no local path)"));
+                println!(
+                    "  {} ({:?}) {}",
+                    r.name,
+                    r.role,
+                    r.path.as_deref().unwrap_or("(no local path)")
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

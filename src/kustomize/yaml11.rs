@@ -26,10 +26,10 @@ pub fn to_json(node: &Node) -> Value {
 }
 
 fn scalar(s: &Scalar, tag: Option<&str>) -> Value {
-    if let Some(t) = tag {
-        if t == "!!str" || t.ends_with(":str") {
-            return Value::String(s.text.clone());
-        }
+    if let Some(t) = tag
+        && (t == "!!str" || t.ends_with(":str"))
+    {
+        return Value::String(s.text.clone());
     }
     if s.style != ScalarStyle::Plain {
         return Value::String(s.text.clone());
@@ -41,12 +41,14 @@ fn scalar(s: &Scalar, tag: Option<&str>) -> Value {
 pub fn resolve_plain(t: &str) -> Value {
     match t {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE" => return Value::Bool(true),
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE" => {
+            return Value::Bool(true);
+        }
         "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False" | "FALSE" => {
             return Value::Bool(false);
         }
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF" | ".nan" | ".NaN"
-        | ".NAN" => {
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF"
+        | ".nan" | ".NaN" | ".NAN" => {
             // JSON has no infinities; sigs.k8s.io/yaml fails on them. A string keeps the message useful.
             return Value::String(t.to_string());
         }
@@ -58,10 +60,13 @@ pub fn resolve_plain(t: &str) -> Value {
         if let Some(i) = parse_int(&clean) {
             return Value::from(i);
         }
-        if is_float(&clean) {
-            if let Some(n) = clean.parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
-                return Value::Number(n);
-            }
+        if is_float(&clean)
+            && let Some(n) = clean
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+        {
+            return Value::Number(n);
         }
     }
     Value::String(t.to_string())
@@ -101,7 +106,11 @@ fn is_float(t: &str) -> bool {
     };
     let mant_ok = match mant.split_once('.') {
         Some(("", frac)) => !frac.is_empty() && frac.bytes().all(|b| b.is_ascii_digit()),
-        Some((int, frac)) => !int.is_empty() && int.bytes().all(|b| b.is_ascii_digit()) && frac.bytes().all(|b| b.is_ascii_digit()),
+        Some((int, frac)) => {
+            !int.is_empty()
+                && int.bytes().all(|b| b.is_ascii_digit())
+                && frac.bytes().all(|b| b.is_ascii_digit())
+        }
         None => !mant.is_empty() && mant.bytes().all(|b| b.is_ascii_digit()),
     };
     let exp_ok = match exp {
@@ -134,7 +143,11 @@ mod tests {
         assert_eq!(r("~"), json!(null));
         assert_eq!(r("v1.2.3"), json!("v1.2.3"));
         assert_eq!(r("1.2.3"), json!("1.2.3"));
-        assert_eq!(r("08"), json!(8.0), "not valid octal, but a float, as go-yaml v2 has it");
+        assert_eq!(
+            r("08"),
+            json!(8.0),
+            "not valid octal, but a float, as go-yaml v2 has it"
+        );
         assert_eq!(r("yes-please"), json!("yes-please"));
     }
 }

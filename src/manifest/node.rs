@@ -50,10 +50,10 @@ impl Scalar {
     /// The scalar read under YAML 1.2's core schema, as JSON.
     pub fn to_json(&self, tag: Option<&str>) -> serde_json::Value {
         use serde_json::Value;
-        if let Some(t) = tag {
-            if t.ends_with(":str") || t == "!!str" {
-                return Value::String(self.text.clone());
-            }
+        if let Some(t) = tag
+            && (t.ends_with(":str") || t == "!!str")
+        {
+            return Value::String(self.text.clone());
         }
         if self.style != ScalarStyle::Plain {
             return Value::String(self.text.clone());
@@ -70,12 +70,11 @@ impl Scalar {
         if let Some(i) = parse_core_int(t) {
             return Value::from(i);
         }
-        if looks_like_core_float(t) {
-            if let Ok(f) = t.parse::<f64>() {
-                if let Some(n) = serde_json::Number::from_f64(f) {
-                    return Value::Number(n);
-                }
-            }
+        if looks_like_core_float(t)
+            && let Ok(f) = t.parse::<f64>()
+            && let Some(n) = serde_json::Number::from_f64(f)
+        {
+            return Value::Number(n);
         }
         Value::String(self.text.clone())
     }

@@ -8,6 +8,8 @@ mod dir;
 mod git;
 mod path;
 mod subdir;
+#[cfg(test)]
+mod tests;
 
 pub use dir::DirBackend;
 pub use git::{ChangeKind, ChangedPath, GitBackend, changed_paths};
@@ -145,7 +147,10 @@ impl Snapshot {
         if prefix.is_empty() {
             return Ok(self.fork());
         }
-        Ok(Self::new(Arc::new(SubdirBackend::new(self.backend.clone(), prefix.to_string())?)))
+        Ok(Self::new(Arc::new(SubdirBackend::new(
+            self.backend.clone(),
+            prefix.to_string(),
+        )?)))
     }
 
     /// Same tree, fresh access log.

@@ -30,12 +30,24 @@ pub(crate) fn check(ws: &Workspace, idx: &Index, sink: &mut Sink) {
 fn sources(spec: Option<&Node>) -> Vec<&Node> {
     let Some(spec) = spec else { return Vec::new() };
     let mut out: Vec<&Node> = spec.get("source").into_iter().collect();
-    out.extend(spec.get("sources").and_then(Node::as_seq).unwrap_or_default());
+    out.extend(
+        spec.get("sources")
+            .and_then(Node::as_seq)
+            .unwrap_or_default(),
+    );
     out
 }
 
 fn emit(ws: &Workspace, o: &Obj, node: &Node, msg: String, sink: &mut Sink) {
-    sink.push(Severity::Error, "argocd-path-missing", &ws.repos[o.repo].name, &o.file, node.pos, Some(o.label()), msg);
+    sink.push(
+        Severity::Error,
+        "argocd-path-missing",
+        &ws.repos[o.repo].name,
+        &o.file,
+        node.pos,
+        Some(o.label()),
+        msg,
+    );
 }
 
 fn repo_index(ws: &Workspace, url: &str) -> Option<usize> {
@@ -44,19 +56,41 @@ fn repo_index(ws: &Workspace, url: &str) -> Option<usize> {
 }
 
 fn check_source(ws: &Workspace, idx: &Index, o: &Obj, src: &Node, sink: &mut Sink) {
-    let (Some(url), Some(path_node)) = (src.str_at(&["repoURL"]), src.get("path")) else { return };
-    let Some(path) = path_node.as_str() else { return };
+    let (Some(url), Some(path_node)) = (src.str_at(&["repoURL"]), src.get("path")) else {
+        return;
+    };
+    let Some(path) = path_node.as_str() else {
+        return;
+    };
     if super::flux::templated(url) || super::flux::templated(path) {
         return;
     }
-    let Some(ri) = repo_index(ws, url) else { return };
+    let Some(ri) = repo_index(ws, url) else {
+        return;
+    };
     let ok = normalize(path.trim_start_matches("./")).is_ok_and(|p| idx.all_dirs[ri].contains(&p));
     if !ok {
-        emit(ws, o, path_node, format!("path {path:?} is not a directory in repository {} ({url}); fix the path", ws.repos[ri].name), sink);
+        emit(
+            ws,
+            o,
+            path_node,
+            format!(
+                "path {path:?} is not a directory in repository {} ({url}); fix the path",
+                ws.repos[ri].name
+            ),
+            sink,
+        );
     }
 }
 
-fn check_generators(ws: &Workspace, idx: &Index, o: &Obj, gens: &[Node], sink: &mut Sink, depth: usize) {
+fn check_generators(
+    ws: &Workspace,
+    idx: &Index,
+    o: &Obj,
+    gens: &[Node],
+    sink: &mut Sink,
+    depth: usize,
+) {
     if depth > 4 {
         return;
     }
@@ -67,20 +101,41 @@ fn check_generators(ws: &Workspace, idx: &Index, o: &Obj, gens: &[Node], sink: &
             }
         }
         let Some(git) = g.get("git") else { continue };
-        let Some(url) = git.str_at(&["repoURL"]) else { continue };
+        let Some(url) = git.str_at(&["repoURL"]) else {
+            continue;
+        };
         if super::flux::templated(url) {
             continue;
         }
-        let Some(ri) = repo_index(ws, url) else { continue };
+        let Some(ri) = repo_index(ws, url) else {
+            continue;
+        };
         let repo = &ws.repos[ri].name;
-        for d in git.get("directories").and_then(Node::as_seq).unwrap_or_default() {
+        for d in git
+            .get("directories")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+        {
             let Some(pn) = d.get("path") else { continue };
             let Some(pattern) = pn.as_str() else { continue };
-            if d.get("exclude").and_then(Node::as_str) == Some("true") || super::flux::templated(pattern) {
+            if d.get("exclude").and_then(Node::as_str) == Some("true")
+                || super::flux::templated(pattern)
+            {
                 continue;
             }
-            if !idx.all_dirs[ri].iter().any(|dir| !dir.is_empty() && crate::glob::matches(pattern, dir)) {
-                emit(ws, o, pn, format!("git generator directories path {pattern:?} matches no directory in repository {repo}; fix the pattern"), sink);
+            if !idx.all_dirs[ri]
+                .iter()
+                .any(|dir| !dir.is_empty() && crate::glob::matches(pattern, dir))
+            {
+                emit(
+                    ws,
+                    o,
+                    pn,
+                    format!(
+                        "git generator directories path {pattern:?} matches no directory in repository {repo}; fix the pattern"
+                    ),
+                    sink,
+                );
             }
         }
         for f in git.get("files").and_then(Node::as_seq).unwrap_or_default() {
@@ -89,8 +144,19 @@ fn check_generators(ws: &Workspace, idx: &Index, o: &Obj, gens: &[Node], sink: &
             if super::flux::templated(pattern) {
                 continue;
             }
-            if !idx.all_files[ri].iter().any(|file| crate::glob::matches(pattern, file)) {
-                emit(ws, o, pn, format!("git generator files path {pattern:?} matches no file in repository {repo}; fix the pattern"), sink);
+            if !idx.all_files[ri]
+                .iter()
+                .any(|file| crate::glob::matches(pattern, file))
+            {
+                emit(
+                    ws,
+                    o,
+                    pn,
+                    format!(
+                        "git generator files path {pattern:?} matches no file in repository {repo}; fix the pattern"
+                    ),
+                    sink,
+                );
             }
         }
     }

@@ -19,7 +19,9 @@ fn is_xrd(o: &Obj) -> bool {
 pub(crate) fn check(ws: &Workspace, idx: &Index, sink: &mut Sink) {
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     for x in idx.objects.iter().filter(|o| is_xrd(o)) {
-        let Some(group) = x.node.str_at(&["spec", "group"]) else { continue };
+        let Some(group) = x.node.str_at(&["spec", "group"]) else {
+            continue;
+        };
         let versions: BTreeSet<String> = x
             .node
             .at(&["spec", "versions"])
@@ -31,7 +33,10 @@ pub(crate) fn check(ws: &Workspace, idx: &Index, sink: &mut Sink) {
         let g = groups.entry(group.to_string()).or_default();
         for path in [["spec", "names", "kind"], ["spec", "claimNames", "kind"]] {
             if let Some(kind) = x.node.str_at(&path) {
-                g.kinds.entry(kind.to_string()).or_default().extend(versions.iter().cloned());
+                g.kinds
+                    .entry(kind.to_string())
+                    .or_default()
+                    .extend(versions.iter().cloned());
             }
         }
     }
@@ -74,10 +79,17 @@ pub(crate) fn check(ws: &Workspace, idx: &Index, sink: &mut Sink) {
             }
         }
         if o.id.group == "apiextensions.crossplane.io" && o.id.kind == "Composition" {
-            let Some(r) = o.node.at(&["spec", "compositeTypeRef"]) else { continue };
-            let (Some(api), Some(kind)) = (r.str_at(&["apiVersion"]), r.str_at(&["kind"])) else { continue };
+            let Some(r) = o.node.at(&["spec", "compositeTypeRef"]) else {
+                continue;
+            };
+            let (Some(api), Some(kind)) = (r.str_at(&["apiVersion"]), r.str_at(&["kind"])) else {
+                continue;
+            };
             let (group, version) = api.rsplit_once('/').unwrap_or(("", api));
-            let defined = groups.get(group).and_then(|g| g.kinds.get(kind)).is_some_and(|v| v.is_empty() || v.contains(version));
+            let defined = groups
+                .get(group)
+                .and_then(|g| g.kinds.get(kind))
+                .is_some_and(|v| v.is_empty() || v.contains(version));
             if !defined {
                 sink.push(
                     Severity::Error,

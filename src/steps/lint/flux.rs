@@ -65,10 +65,10 @@ pub(crate) fn source_repo(ws: &Workspace, source: &Obj) -> Option<usize> {
     if source.id.kind != "GitRepository" {
         return None;
     }
-    if let Some(url) = source.node.str_at(&["spec", "url"]) {
-        if let Some(m) = ws.repo_for_url(url) {
-            return ws.repos.iter().position(|r| r.name == m.name);
-        }
+    if let Some(url) = source.node.str_at(&["spec", "url"])
+        && let Some(m) = ws.repo_for_url(url)
+    {
+        return ws.repos.iter().position(|r| r.name == m.name);
     }
     (source.id.name == "flux-system").then_some(source.repo)
 }
@@ -79,7 +79,10 @@ pub(crate) fn find_source<'a>(idx: &'a Index, ks: &'a Obj) -> Option<&'a Obj> {
     let kind = r.str_at(&["kind"])?;
     let name = r.str_at(&["name"])?;
     let ns = r.str_at(&["namespace"]).or(ks.id.namespace.as_deref());
-    let mut found: Vec<&Obj> = idx.find(kind, name, ns).filter(|o| is_flux_source(o)).collect();
+    let mut found: Vec<&Obj> = idx
+        .find(kind, name, ns)
+        .filter(|o| is_flux_source(o))
+        .collect();
     found.sort_by_key(|o| o.repo != ks.repo);
     found.into_iter().next()
 }
@@ -88,7 +91,15 @@ pub(crate) fn check(ws: &Workspace, idx: &Index, opts: &LintOptions, sink: &mut 
     for o in &idx.objects {
         let repo = &ws.repos[o.repo].name;
         let emit = |sink: &mut Sink, rule: &'static str, node: Option<&Node>, msg: String| {
-            sink.push(Severity::Error, rule, repo, &o.file, node.map_or(o.pos, |n| n.pos), Some(o.label()), msg);
+            sink.push(
+                Severity::Error,
+                rule,
+                repo,
+                &o.file,
+                node.map_or(o.pos, |n| n.pos),
+                Some(o.label()),
+                msg,
+            );
         };
         if is_flux_kustomization(o) || is_helm_release(o) || is_flux_source(o) {
             for key in ["interval", "retryInterval", "timeout"] {
@@ -99,7 +110,10 @@ pub(crate) fn check(ws: &Workspace, idx: &Index, opts: &LintOptions, sink: &mut 
                             sink,
                             "flux-duration-invalid",
                             Some(n),
-                            format!("spec.{key}: {:?} is not a duration Flux accepts; write it like 30s, 10m, 1h or 1h30m", n.scalar_text().unwrap_or(n.type_name())),
+                            format!(
+                                "spec.{key}: {:?} is not a duration Flux accepts; write it like 30s, 10m, 1h or 1h30m",
+                                n.scalar_text().unwrap_or(n.type_name())
+                            ),
                         ),
                     }
                 }
@@ -109,13 +123,21 @@ pub(crate) fn check(ws: &Workspace, idx: &Index, opts: &LintOptions, sink: &mut 
             check_kustomization(ws, idx, opts, o, sink);
         }
         if is_helm_release(o) {
-            let (r, field) = match (o.node.at(&["spec", "chart", "spec", "sourceRef"]), o.node.at(&["spec", "chartRef"])) {
+            let (r, field) = match (
+                o.node.at(&["spec", "chart", "spec", "sourceRef"]),
+                o.node.at(&["spec", "chartRef"]),
+            ) {
                 (Some(r), _) => (r, "spec.chart.spec.sourceRef"),
                 (None, Some(r)) => (r, "spec.chartRef"),
                 (None, None) => continue,
             };
             let (Some(kind), Some(name)) = (r.str_at(&["kind"]), r.str_at(&["name"])) else {
-                emit(sink, "flux-helm-source-missing", Some(r), format!("{field} needs kind and name"));
+                emit(
+                    sink,
+                    "flux-helm-source-missing",
+                    Some(r),
+                    format!("{field} needs kind and name"),
+                );
                 continue;
             };
             if templated(name) {
@@ -150,7 +172,15 @@ fn external(opts: &LintOptions, kind: &str, ns: Option<&str>, name: &str) -> boo
 fn check_kustomization(ws: &Workspace, idx: &Index, opts: &LintOptions, o: &Obj, sink: &mut Sink) {
     let repo = &ws.repos[o.repo].name;
     let emit = |sink: &mut Sink, rule: &'static str, node: &Node, msg: String| {
-        sink.push(Severity::Error, rule, repo, &o.file, node.pos, Some(o.label()), msg);
+        sink.push(
+            Severity::Error,
+            rule,
+            repo,
+            &o.file,
+            node.pos,
+            Some(o.label()),
+            msg,
+        );
     };
     let source = match o.node.at(&["spec", "sourceRef"]) {
         None => {
@@ -175,21 +205,39 @@ fn check_kustomization(ws: &Workspace, idx: &Index, opts: &LintOptions, o: &Obj,
                 found
             }
             _ => {
-                emit(sink, "flux-source-missing", r, "spec.sourceRef needs kind and name".to_string());
+                emit(
+                    sink,
+                    "flux-source-missing",
+                    r,
+                    "spec.sourceRef needs kind and name".to_string(),
+                );
                 None
             }
         },
     };
-    for d in o.node.at(&["spec", "dependsOn"]).and_then(Node::as_seq).unwrap_or_default() {
+    for d in o
+        .node
+        .at(&["spec", "dependsOn"])
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+    {
         let Some(name) = d.str_at(&["name"]) else {
-            emit(sink, "flux-dependson-missing", d, "dependsOn entries need a name".to_string());
+            emit(
+                sink,
+                "flux-dependson-missing",
+                d,
+                "dependsOn entries need a name".to_string(),
+            );
             continue;
         };
         if templated(name) {
             continue;
         }
         let ns = d.str_at(&["namespace"]).or(o.id.namespace.as_deref());
-        if !idx.find("Kustomization", name, ns).any(is_flux_kustomization) {
+        if !idx
+            .find("Kustomization", name, ns)
+            .any(is_flux_kustomization)
+        {
             emit(
                 sink,
                 "flux-dependson-missing",
@@ -202,7 +250,9 @@ fn check_kustomization(ws: &Workspace, idx: &Index, opts: &LintOptions, o: &Obj,
         }
     }
     let Some(src) = source else { return };
-    let Some(target) = source_repo(ws, src) else { return };
+    let Some(target) = source_repo(ws, src) else {
+        return;
+    };
     let path_node = o.node.at(&["spec", "path"]);
     let raw = path_node.and_then(Node::as_str).unwrap_or("./");
     if templated(raw) {
@@ -211,14 +261,23 @@ fn check_kustomization(ws: &Workspace, idx: &Index, opts: &LintOptions, o: &Obj,
     let at = path_node.unwrap_or(&o.node);
     let target_repo = &ws.repos[target];
     match normalize(raw.trim_start_matches('/')) {
-        Err(reason) => emit(sink, "flux-path-missing", at, format!("spec.path {raw:?} leaves the repository ({reason})")),
+        Err(reason) => emit(
+            sink,
+            "flux-path-missing",
+            at,
+            format!("spec.path {raw:?} leaves the repository ({reason})"),
+        ),
         Ok(p) => match target_repo.snapshot.kind(&p) {
             Ok(Some(EntryKind::Dir)) => {}
             Ok(_) | Err(_) => emit(
                 sink,
                 "flux-path-missing",
                 at,
-                format!("spec.path {raw:?} is not a directory in repository {} (source {}); fix the path", target_repo.name, src.label()),
+                format!(
+                    "spec.path {raw:?} is not a directory in repository {} (source {}); fix the path",
+                    target_repo.name,
+                    src.label()
+                ),
             ),
         },
     }

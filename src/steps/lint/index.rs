@@ -83,7 +83,15 @@ impl Index {
             let walk = match repo.snapshot.walk("") {
                 Ok(w) => w,
                 Err(e) => {
-                    sink.push(Severity::Error, "yaml-parse", &repo.name, "", Pos::default(), None, format!("cannot read the repository: {e}"));
+                    sink.push(
+                        Severity::Error,
+                        "yaml-parse",
+                        &repo.name,
+                        "",
+                        Pos::default(),
+                        None,
+                        format!("cannot read the repository: {e}"),
+                    );
                     idx.all_files.push(BTreeSet::new());
                     idx.all_dirs.push(BTreeSet::new());
                     continue;
@@ -100,12 +108,20 @@ impl Index {
                     "git submodule not supported: its content is not checked; vendor it or configure it as a repository of its own".to_string(),
                 );
             }
-            let chart_dirs: Vec<String> =
-                walk.files.iter().filter(|f| base_name(f) == "Chart.yaml").map(|f| parent(f).to_string()).collect();
+            let chart_dirs: Vec<String> = walk
+                .files
+                .iter()
+                .filter(|f| base_name(f) == "Chart.yaml")
+                .map(|f| parent(f).to_string())
+                .collect();
             let skipped = |f: &str| {
                 f.split('/').any(|s| s.starts_with('.'))
-                    || chart_dirs.iter().any(|d| d.is_empty() || f.starts_with(&format!("{d}/")))
-                    || opts.ignore.iter().any(|g| crate::glob::matches(g, f) || crate::glob::matches(&format!("{g}/**"), f))
+                    || chart_dirs
+                        .iter()
+                        .any(|d| d.is_empty() || f.starts_with(&format!("{d}/")))
+                    || opts.ignore.iter().any(|g| {
+                        crate::glob::matches(g, f) || crate::glob::matches(&format!("{g}/**"), f)
+                    })
             };
             let mut dirs = BTreeSet::new();
             dirs.insert(String::new());
@@ -121,13 +137,33 @@ impl Index {
                 let text = match repo.snapshot.read_string(f) {
                     Ok(t) => t,
                     Err(e) => {
-                        sink.push(Severity::Error, "yaml-parse", &repo.name, f, Pos { line: 1, col: 1 }, None, format!("cannot read: {e}"));
+                        sink.push(
+                            Severity::Error,
+                            "yaml-parse",
+                            &repo.name,
+                            f,
+                            Pos { line: 1, col: 1 },
+                            None,
+                            format!("cannot read: {e}"),
+                        );
                         continue;
                     }
                 };
                 match manifest::parse(f, &text, &Limits::default()) {
-                    Ok(docs) => idx.files.push(ParsedFile { repo: ri, path: f.clone(), docs }),
-                    Err(e) => sink.push(Severity::Error, "yaml-parse", &repo.name, f, e.pos, None, format!("{}; fix the YAML", e.message)),
+                    Ok(docs) => idx.files.push(ParsedFile {
+                        repo: ri,
+                        path: f.clone(),
+                        docs,
+                    }),
+                    Err(e) => sink.push(
+                        Severity::Error,
+                        "yaml-parse",
+                        &repo.name,
+                        f,
+                        e.pos,
+                        None,
+                        format!("{}; fix the YAML", e.message),
+                    ),
                 }
             }
         }
@@ -170,7 +206,8 @@ impl Index {
                         &pf.path,
                         second.root.pos,
                         None,
-                        "a kustomization file holds one YAML document; remove the others".to_string(),
+                        "a kustomization file holds one YAML document; remove the others"
+                            .to_string(),
                     );
                     continue;
                 }
@@ -188,19 +225,30 @@ impl Index {
                             &pf.path,
                             e.pos,
                             None,
-                            format!("{}{} (kustomize v5 would refuse this file)", e.field, e.message),
+                            format!(
+                                "{}{} (kustomize v5 would refuse this file)",
+                                e.field, e.message
+                            ),
                         );
                         None
                     }
                 }
             };
-            self.kusts.push(KustFile { repo: pf.repo, dir, file: pf.path.clone(), root, k });
+            self.kusts.push(KustFile {
+                repo: pf.repo,
+                dir,
+                file: pf.path.clone(),
+                root,
+                k,
+            });
         }
     }
 
     fn load_objects(&mut self, ws: &Workspace, sink: &mut Sink) {
         for pf in &self.files {
-            if KUSTOMIZATION_FILES.contains(&base_name(&pf.path)) || self.non_resource[pf.repo].contains(&pf.path) {
+            if KUSTOMIZATION_FILES.contains(&base_name(&pf.path))
+                || self.non_resource[pf.repo].contains(&pf.path)
+            {
                 continue;
             }
             let repo = &ws.repos[pf.repo].name;
@@ -233,7 +281,12 @@ impl Index {
     }
 
     /// Objects of `kind` named `name`, in a compatible namespace (unknown namespaces match anything).
-    pub fn find<'a>(&'a self, kind: &'a str, name: &'a str, namespace: Option<&'a str>) -> impl Iterator<Item = &'a Obj> + 'a {
+    pub fn find<'a>(
+        &'a self,
+        kind: &'a str,
+        name: &'a str,
+        namespace: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a Obj> + 'a {
         self.objects.iter().filter(move |o| {
             o.id.kind == kind
                 && o.id.name == name

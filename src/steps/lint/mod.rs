@@ -80,7 +80,11 @@ pub struct LintOptions {
 
 impl LintOptions {
     pub fn from_config(c: &crate::config::LintConfig) -> Self {
-        LintOptions { external_sources: c.external_sources.clone(), ignore: c.ignore.clone(), disable: c.disable.clone() }
+        LintOptions {
+            external_sources: c.external_sources.clone(),
+            ignore: c.ignore.clone(),
+            disable: c.disable.clone(),
+        }
     }
 }
 
@@ -95,7 +99,10 @@ pub struct LintReport {
 
 impl LintReport {
     pub fn count(&self, severity: Severity) -> usize {
-        self.findings.iter().filter(|f| f.severity == severity).count()
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
     }
     pub fn has_errors(&self) -> bool {
         self.count(Severity::Error) > 0
@@ -138,7 +145,10 @@ impl Sink<'_> {
 
 /// Lint every repository of the workspace. `progress` is called with (repo name, files so far).
 pub fn lint(ws: &Workspace, opts: &LintOptions) -> LintReport {
-    let mut sink = Sink { findings: Vec::new(), disable: &opts.disable };
+    let mut sink = Sink {
+        findings: Vec::new(),
+        disable: &opts.disable,
+    };
     let idx = index::Index::build(ws, opts, &mut sink);
     kustomization::check(ws, &idx, &mut sink);
     flux::check(ws, &idx, opts, &mut sink);
@@ -148,7 +158,12 @@ pub fn lint(ws: &Workspace, opts: &LintOptions) -> LintReport {
     let mut findings = sink.findings;
     findings.sort();
     findings.dedup();
-    LintReport { findings, repos: ws.repos.len(), files: idx.files.len(), objects: idx.objects.len() }
+    LintReport {
+        findings,
+        repos: ws.repos.len(),
+        files: idx.files.len(),
+        objects: idx.objects.len(),
+    }
 }
 
 #[cfg(test)]

@@ -44,7 +44,10 @@ pub fn placeholders(text: &str) -> Vec<Placeholder> {
                 let rest = &text[j..];
                 let has_default = [":=", ":-", "=", "-"].iter().any(|op| rest.starts_with(op));
                 if rest.starts_with('}') || has_default || rest.contains('}') {
-                    out.push(Placeholder { name: name.to_string(), has_default });
+                    out.push(Placeholder {
+                        name: name.to_string(),
+                        has_default,
+                    });
                 }
             }
             i = j.max(i + 2);
@@ -55,7 +58,14 @@ pub fn placeholders(text: &str) -> Vec<Placeholder> {
     out
 }
 
-fn collect_build(idx: &Index, repo: usize, dir: &str, out: &mut BTreeSet<(usize, String)>, seen: &mut BTreeSet<String>, depth: usize) {
+fn collect_build(
+    idx: &Index,
+    repo: usize,
+    dir: &str,
+    out: &mut BTreeSet<(usize, String)>,
+    seen: &mut BTreeSet<String>,
+    depth: usize,
+) {
     if depth > 50 || !seen.insert(dir.to_string()) {
         return;
     }
@@ -76,8 +86,15 @@ fn collect_build(idx: &Index, repo: usize, dir: &str, out: &mut BTreeSet<(usize,
         return;
     }
     // Flux's implicit kustomization: every YAML file below, and subdirectories with a kustomization file as units.
-    let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
-    for f in idx.all_files[repo].iter().filter(|f| f.starts_with(&prefix) && is_yaml(f)) {
+    let prefix = if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    };
+    for f in idx.all_files[repo]
+        .iter()
+        .filter(|f| f.starts_with(&prefix) && is_yaml(f))
+    {
         let mut d = parent(f);
         let mut unit = None;
         while d.len() > dir.len() {
@@ -111,13 +128,19 @@ pub(crate) fn check(ws: &Workspace, idx: &Index, sink: &mut Sink) {
     // (repo, file, pos, var) → the Kustomizations that leave it unset
     let mut unset: BTreeMap<(usize, String, Pos, String), Vec<String>> = BTreeMap::new();
     for ks in idx.objects.iter().filter(|o| is_flux_kustomization(o)) {
-        let Some(src) = find_source(idx, ks) else { continue };
-        let Some(target) = source_repo(ws, src) else { continue };
+        let Some(src) = find_source(idx, ks) else {
+            continue;
+        };
+        let Some(target) = source_repo(ws, src) else {
+            continue;
+        };
         let raw = ks.node.str_at(&["spec", "path"]).unwrap_or("./");
         if super::flux::templated(raw) {
             continue;
         }
-        let Ok(dir) = normalize(raw.trim_start_matches('/')) else { continue };
+        let Ok(dir) = normalize(raw.trim_start_matches('/')) else {
+            continue;
+        };
         let post = ks.node.at(&["spec", "postBuild"]);
         let mut vars: BTreeSet<String> = post
             .and_then(|p| p.get("substitute"))
@@ -127,8 +150,14 @@ pub(crate) fn check(ws: &Workspace, idx: &Index, sink: &mut Sink) {
             .filter_map(|(k, _)| k.scalar_text().map(str::to_string))
             .collect();
         let mut unknown = false;
-        for from in post.and_then(|p| p.get("substituteFrom")).and_then(Node::as_seq).unwrap_or_default() {
-            let (Some(kind), Some(name)) = (from.str_at(&["kind"]), from.str_at(&["name"])) else { continue };
+        for from in post
+            .and_then(|p| p.get("substituteFrom"))
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+        {
+            let (Some(kind), Some(name)) = (from.str_at(&["kind"]), from.str_at(&["name"])) else {
+                continue;
+            };
             let optional = from.str_at(&["optional"]) == Some("true");
             let mut found = false;
             for o in idx.find(kind, name, ks.id.namespace.as_deref()) {
@@ -156,9 +185,15 @@ pub(crate) fn check(ws: &Workspace, idx: &Index, sink: &mut Sink) {
         let mut files = BTreeSet::new();
         collect_build(idx, target, &dir, &mut files, &mut BTreeSet::new(), 0);
         for (repo, file) in files {
-            let Some(pf) = idx.files.iter().find(|p| p.repo == repo && p.path == file) else { continue };
+            let Some(pf) = idx.files.iter().find(|p| p.repo == repo && p.path == file) else {
+                continue;
+            };
             for doc in &pf.docs {
-                let disabled = doc.root.str_at(&["metadata", "annotations", "kustomize.toolkit.fluxcd.io/substitute"]) == Some("disabled");
+                let disabled = doc.root.str_at(&[
+                    "metadata",
+                    "annotations",
+                    "kustomize.toolkit.fluxcd.io/substitute",
+                ]) == Some("disabled");
                 if disabled {
                     continue;
                 }
@@ -168,13 +203,20 @@ pub(crate) fn check(ws: &Workspace, idx: &Index, sink: &mut Sink) {
                     if p.has_default || vars.contains(&p.name) {
                         continue;
                     }
-                    unset.entry((repo, file.clone(), pos, p.name)).or_default().push(ks.label());
+                    unset
+                        .entry((repo, file.clone(), pos, p.name))
+                        .or_default()
+                        .push(ks.label());
                 }
             }
         }
     }
     for ((repo, file, pos, var), users) in unset {
-        let more = if users.len() > 1 { format!(" (and {} more)", users.len() - 1) } else { String::new() };
+        let more = if users.len() > 1 {
+            format!(" (and {} more)", users.len() - 1)
+        } else {
+            String::new()
+        };
         sink.push(
             Severity::Warning,
             "flux-substitution-unset",
@@ -198,7 +240,10 @@ mod tests {
     fn finds_placeholders() {
         let p = placeholders("a ${CLUSTER} b ${REGION:=eu} c $${ESCAPED} d ${1BAD} ${x_y-z}");
         let names: Vec<(&str, bool)> = p.iter().map(|p| (p.name.as_str(), p.has_default)).collect();
-        assert_eq!(names, vec![("CLUSTER", false), ("REGION", true), ("x_y", true)]);
+        assert_eq!(
+            names,
+            vec![("CLUSTER", false), ("REGION", true), ("x_y", true)]
+        );
         assert!(placeholders("no vars, $HOME, {{ .Values }}").is_empty());
     }
 }

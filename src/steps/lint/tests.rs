@@ -1,0 +1,1 @@
+//! Lint rule tests: each rule with a failing and a passing fixture.
