@@ -247,6 +247,7 @@ pub(super) fn list_of<T: RawTree>(tree: &T, path: &str) -> Result<Vec<DirEntry>,
         if name == ".git" {
             continue;
         }
+        let symlink = matches!(raw, Raw::Link(_));
         let kind = match raw {
             Raw::File(_) => EntryKind::File,
             Raw::Dir(_) => EntryKind::Dir,
@@ -270,7 +271,11 @@ pub(super) fn list_of<T: RawTree>(tree: &T, path: &str) -> Result<Vec<DirEntry>,
                 }
             }
         };
-        out.push(DirEntry { name, kind });
+        out.push(DirEntry {
+            name,
+            kind,
+            symlink,
+        });
     }
     out.sort();
     Ok(out)

@@ -72,6 +72,8 @@ pub struct DirEntry {
     pub name: String,
     /// What the entry is after resolving symlinks (inside the root).
     pub kind: EntryKind,
+    /// True when the entry is a symlink (resolved inside the root).
+    pub symlink: bool,
 }
 
 /// A storage backend: a git tree or a directory on disk. Implementations resolve symlinks themselves and never
@@ -233,6 +235,8 @@ impl Snapshot {
                 })?;
                 match e.kind {
                     EntryKind::File => out.files.push(p),
+                    // A symlinked directory is not descended into: a link to an ancestor would never end.
+                    EntryKind::Dir if e.symlink => out.symlinked_dirs.push(p),
                     EntryKind::Dir => stack.push(p),
                     EntryKind::Submodule => out.submodules.push(p),
                 }
@@ -254,4 +258,6 @@ impl Snapshot {
 pub struct Walk {
     pub files: Vec<String>,
     pub submodules: Vec<String>,
+    /// Symlinks to directories, which the walk does not descend into.
+    pub symlinked_dirs: Vec<String>,
 }

@@ -119,6 +119,7 @@ fn file(name: &str) -> DirEntry {
     DirEntry {
         name: name.to_string(),
         kind: EntryKind::File,
+        symlink: false,
     }
 }
 
@@ -126,6 +127,7 @@ fn dir(name: &str) -> DirEntry {
     DirEntry {
         name: name.to_string(),
         kind: EntryKind::Dir,
+        symlink: false,
     }
 }
 
@@ -518,20 +520,28 @@ fn symlinks_resolve_inside_the_root_only() {
         assert_eq!(s.kind("links/under_file").unwrap(), None);
 
         // Dangling links are left out; escaping and looping ones are listed as files (reading them fails).
+        let link = |e: DirEntry| DirEntry { symlink: true, ..e };
         assert_eq!(
             s.list("links").unwrap(),
             [
-                file("abs"),
-                file("chain"),
-                file("escape"),
-                file("escape_dir"),
-                file("loop_a"),
-                file("loop_b"),
-                dir("through_dir"),
-                dir("to_dir"),
-                file("to_file"),
-                file("winding"),
+                link(file("abs")),
+                link(file("chain")),
+                link(file("escape")),
+                link(file("escape_dir")),
+                link(file("loop_a")),
+                link(file("loop_b")),
+                link(dir("through_dir")),
+                link(dir("to_dir")),
+                link(file("to_file")),
+                link(file("winding")),
             ],
+            "{label}"
+        );
+        // A walk does not descend into symlinked directories (a link to an ancestor would never end).
+        let w = s.walk("links").unwrap();
+        assert_eq!(
+            w.symlinked_dirs,
+            ["links/through_dir", "links/to_dir"],
             "{label}"
         );
     }
@@ -608,7 +618,8 @@ fn submodules_are_reported_not_read() {
             file("app.yaml"),
             DirEntry {
                 name: "sub".into(),
-                kind: EntryKind::Submodule
+                kind: EntryKind::Submodule,
+                symlink: false,
             }
         ]
     );
