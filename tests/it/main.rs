@@ -1,1 +1,6 @@
-//! Integration tests: one test binary, one module per area.
+//! Integration tests: one test binary, one module per area. They drive the real `fleetgate` binary, real git and
+//! (when installed) `kubectl kustomize`.
+
+mod examples;
+mod lint_cli;
+mod support;
