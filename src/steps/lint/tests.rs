@@ -3,13 +3,12 @@
 use super::*;
 use crate::workspace::{RepoView, Workspace};
 
+/// A further repository: name, URL, files.
+type OtherRepo<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+
 /// Write `files` into a fresh directory and lint it as one repository (plus `others` as further repositories,
 /// each with its URL).
-fn lint_with(
-    files: &[(&str, &str)],
-    others: &[(&str, &str, &[(&str, &str)])],
-    opts: &LintOptions,
-) -> Vec<Finding> {
+fn lint_with(files: &[(&str, &str)], others: &[OtherRepo], opts: &LintOptions) -> Vec<Finding> {
     let mut dirs = Vec::new();
     let mut repos = Vec::new();
     let mut add = |name: &str, url: Option<&str>, files: &[(&str, &str)]| {
