@@ -47,8 +47,8 @@ fn mistakes_name_the_field_and_line() {
     assert!(msg.contains("sytem"), "{msg}");
 
     let (line, field, msg) = invalid_at("repos:\n  - name: a\n    role: app\n    branch: main\n");
-    assert_eq!(line, 2, "unknown fields point at their mapping");
-    assert_eq!(field, "repos[0]");
+    assert_eq!(line, 4, "unknown fields point at themselves");
+    assert_eq!(field, "repos[0].branch");
     assert!(msg.contains("unknown field `branch`"), "{msg}");
 
     let (line, field, _) =

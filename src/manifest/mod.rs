@@ -8,6 +8,8 @@
 mod node;
 mod object;
 mod parse;
+#[cfg(test)]
+mod tests;
 
 pub use node::{Node, NodeKind, PathSeg, Pos, Scalar, ScalarStyle};
 pub use object::{Object, ObjectError, ObjectId, objects_from_documents};

@@ -32,7 +32,8 @@ pub enum NodeKind {
     Map(Vec<(Node, Node)>),
 }
 
-/// A YAML node with its position and explicit tag (e.g. `!!str`), if any.
+/// A YAML node with its position and explicit tag, if any. The parser gives tags in resolved form: `!!str` is
+/// `tag:yaml.org,2002:str`, local tags stay as written (`!foo`), the non-specific tag is `!`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     pub kind: NodeKind,
@@ -50,10 +51,12 @@ impl Scalar {
     /// The scalar read under YAML 1.2's core schema, as JSON.
     pub fn to_json(&self, tag: Option<&str>) -> serde_json::Value {
         use serde_json::Value;
-        if let Some(t) = tag
-            && (t.ends_with(":str") || t == "!!str")
-        {
-            return Value::String(self.text.clone());
+        if let Some(t) = tag {
+            // `tag:yaml.org,2002:str` (the parser's resolved form of `!!str`), `!!str` written by hand, and the
+            // non-specific tag `!`, which makes a scalar a string.
+            if t.ends_with(":str") || t == "!!str" || t == "!" {
+                return Value::String(self.text.clone());
+            }
         }
         if self.style != ScalarStyle::Plain {
             return Value::String(self.text.clone());
@@ -86,16 +89,24 @@ fn parse_core_int(t: &str) -> Option<i64> {
         b'+' => (false, &t[1..]),
         _ => (false, t),
     };
+    // `from_str_radix` would accept a second sign (`0x-5`): check the digits first.
     let v = if let Some(h) = digits.strip_prefix("0x") {
+        if h.is_empty() || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
         i64::from_str_radix(h, 16).ok()?
     } else if let Some(o) = digits.strip_prefix("0o") {
+        if o.is_empty() || !o.bytes().all(|b| matches!(b, b'0'..=b'7')) {
+            return None;
+        }
         i64::from_str_radix(o, 8).ok()?
     } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        digits.parse::<i64>().ok()?
+        // With its sign, so that i64::MIN fits.
+        return t.parse::<i64>().ok();
     } else {
         return None;
     };
-    Some(if neg { -v } else { v })
+    if neg { v.checked_neg() } else { Some(v) }
 }
 
 fn looks_like_core_float(t: &str) -> bool {

@@ -99,7 +99,7 @@ fn kustomization_schema() {
         ("cm.yaml", CM),
     ]);
     let hit = only(&f, "kustomization-schema");
-    assert_eq!(hit.line, 4);
+    assert_eq!(hit.line, 5, "the unknown field's own line");
     assert!(hit.message.contains("newTagg"), "{}", hit.message);
     // YAML 1.1 typing, as kustomize: `y` is a boolean, so not a label value.
     let f = lint_files(&[
@@ -323,7 +323,7 @@ fn flux_dependson_missing() {
         ("apps/cm.yaml", CM),
     ]);
     let hit = only(&f, "flux-dependson-missing");
-    assert_eq!((hit.file.as_str(), hit.line), ("c/apps.yaml", 10));
+    assert_eq!((hit.file.as_str(), hit.line), ("c/apps.yaml", 11));
 }
 
 #[test]
