@@ -3,11 +3,7 @@
 
 /// True when `path` matches `pattern`.
 pub fn matches(pattern: &str, path: &str) -> bool {
-    let pat: Vec<&str> = pattern
-        .trim_matches('/')
-        .split('/')
-        .filter(|s| !s.is_empty() && *s != ".")
-        .collect();
+    let pat: Vec<&str> = pattern.trim_matches('/').split('/').filter(|s| !s.is_empty() && *s != ".").collect();
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     match_segments(&pat, &segs)
 }
@@ -17,9 +13,7 @@ fn match_segments(pat: &[&str], segs: &[&str]) -> bool {
         None => segs.is_empty(),
         Some((&"**", rest)) => (0..=segs.len()).any(|i| match_segments(rest, &segs[i..])),
         Some((p, rest)) => match segs.split_first() {
-            Some((s, srest)) => {
-                match_segment(p.as_bytes(), s.as_bytes()) && match_segments(rest, srest)
-            }
+            Some((s, srest)) => match_segment(p.as_bytes(), s.as_bytes()) && match_segments(rest, srest),
             None => false,
         },
     }

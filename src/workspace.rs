@@ -11,9 +11,7 @@ pub enum WorkspaceError {
     NoPath { repo: String, config: String },
     #[error("{path}: not a directory")]
     NotADir { path: String },
-    #[error(
-        "{path}: not inside a git repository, so --rev cannot be used; drop --rev to read the directory"
-    )]
+    #[error("{path}: not inside a git repository, so --rev cannot be used; drop --rev to read the directory")]
     NotGit { path: String },
     #[error(transparent)]
     Source(#[from] SourceError),
@@ -40,24 +38,16 @@ impl Workspace {
     pub fn single(path: &Path, rev: Option<&str>) -> Result<Workspace, WorkspaceError> {
         let name = repo_name_of(path);
         let snapshot = open_snapshot(path, rev)?;
-        Ok(Workspace {
-            repos: vec![RepoView {
-                name,
-                role: None,
-                snapshot,
-                url_keys: Vec::new(),
-            }],
-        })
+        Ok(Workspace { repos: vec![RepoView { name, role: None, snapshot, url_keys: Vec::new() }] })
     }
 
     /// Every configured repository with a local path, at `rev` (or as directories on disk).
     pub fn from_config(config: &Config, rev: Option<&str>) -> Result<Workspace, WorkspaceError> {
         let mut repos = Vec::new();
         for r in &config.repos {
-            let path = config.repo_path(r).ok_or_else(|| WorkspaceError::NoPath {
-                repo: r.name.clone(),
-                config: config.file.clone(),
-            })?;
+            let path = config
+                .repo_path(r)
+                .ok_or_else(|| WorkspaceError::NoPath { repo: r.name.clone(), config: config.file.clone() })?;
             repos.push(RepoView {
                 name: r.name.clone(),
                 role: Some(r.role),
@@ -81,10 +71,7 @@ impl Workspace {
 
 fn repo_name_of(path: &Path) -> String {
     let canon = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-    canon
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "repo".to_string())
+    canon.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "repo".to_string())
 }
 
 /// A directory snapshot, or with `rev` the tree of the git repository that contains `path`, narrowed to the
@@ -92,25 +79,17 @@ fn repo_name_of(path: &Path) -> String {
 pub fn open_snapshot(path: &Path, rev: Option<&str>) -> Result<Snapshot, WorkspaceError> {
     let Some(rev) = rev else {
         if !path.is_dir() {
-            return Err(WorkspaceError::NotADir {
-                path: path.display().to_string(),
-            });
+            return Err(WorkspaceError::NotADir { path: path.display().to_string() });
         }
         return Ok(Snapshot::dir(path)?);
     };
     let (root, prefix) = git_root_and_prefix(path)?;
     let snap = Snapshot::git(&root, rev)?;
-    Ok(if prefix.is_empty() {
-        snap
-    } else {
-        snap.subdir(&prefix)?
-    })
+    Ok(if prefix.is_empty() { snap } else { snap.subdir(&prefix)? })
 }
 
 fn git_root_and_prefix(path: &Path) -> Result<(PathBuf, String), WorkspaceError> {
-    let not_git = || WorkspaceError::NotGit {
-        path: path.display().to_string(),
-    };
+    let not_git = || WorkspaceError::NotGit { path: path.display().to_string() };
     let repo = gix::discover(path).map_err(|_| not_git())?;
     let Some(workdir) = repo.workdir() else {
         return Ok((repo.path().to_path_buf(), String::new()));
@@ -118,10 +97,6 @@ fn git_root_and_prefix(path: &Path) -> Result<(PathBuf, String), WorkspaceError>
     let canon_wd = workdir.canonicalize().map_err(|_| not_git())?;
     let canon = path.canonicalize().map_err(|_| not_git())?;
     let rel = canon.strip_prefix(&canon_wd).map_err(|_| not_git())?;
-    let prefix = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/");
+    let prefix = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/");
     Ok((canon_wd, prefix))
 }

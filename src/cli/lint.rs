@@ -44,15 +44,8 @@ pub fn run(args: &LintArgs, color: ColorChoice) -> anyhow::Result<ExitCode> {
     tracing::info!(repos = ws.repos.len(), "linting");
     let report = lint(&ws, &opts);
     match args.output {
-        Output::Human => print!(
-            "{}",
-            render_human(&report, ws.repos.len() > 1, color.enabled())
-        ),
+        Output::Human => print!("{}", render_human(&report, ws.repos.len() > 1, color.enabled())),
         Output::Json => print!("{}", render_json(&report)),
     }
-    Ok(if report.has_errors() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if report.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

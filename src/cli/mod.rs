@@ -35,9 +35,7 @@ impl ColorChoice {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-            }
+            ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
         }
     }
 }
@@ -75,9 +73,7 @@ pub fn main() -> ExitCode {
     init_logging(cli.log.as_deref());
     let result = match &cli.command {
         Command::Lint(args) => lint::run(args, cli.color),
-        Command::Config {
-            command: ConfigCommand::Validate { file },
-        } => validate_config(file),
+        Command::Config { command: ConfigCommand::Validate { file } } => validate_config(file),
     };
     match result {
         Ok(code) => code,
@@ -112,12 +108,7 @@ fn validate_config(file: &std::path::Path) -> anyhow::Result<ExitCode> {
                 if c.repos.len() == 1 { "y" } else { "ies" }
             );
             for r in &c.repos {
-                println!(
-                    "  {} ({:?}) {}",
-                    r.name,
-                    r.role,
-                    r.path.as_deref().unwrap_or("(no local path)")
-                );
+                println!("  {} ({:?}) {}", r.name, r.role, r.path.as_deref().unwrap_or("(no local path)"));
             }
             Ok(ExitCode::SUCCESS)
         }

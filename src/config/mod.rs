@@ -19,20 +19,11 @@ pub const CONFIG_FILE: &str = "fleetgate.yaml";
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {file}: {source}")]
-    Read {
-        file: String,
-        source: std::io::Error,
-    },
+    Read { file: String, source: std::io::Error },
     #[error(transparent)]
     Yaml(#[from] manifest::YamlError),
     #[error("{file}:{line}:{col}: {field}: {message}")]
-    Invalid {
-        file: String,
-        line: u32,
-        col: u32,
-        field: String,
-        message: String,
-    },
+    Invalid { file: String, line: u32, col: u32, field: String, message: String },
 }
 
 /// What a repository is in the estate.
@@ -184,10 +175,7 @@ impl Config {
     /// Read and validate a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            file: file.clone(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { file: file.clone(), source })?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Self::parse(&file, &text, &base)
     }
@@ -198,20 +186,10 @@ impl Config {
         let root = match docs.as_slice() {
             [one] => &one.root,
             [] => {
-                return Err(invalid(
-                    file,
-                    None,
-                    "",
-                    "the file is empty; it needs at least `repos:`",
-                ));
+                return Err(invalid(file, None, "", "the file is empty; it needs at least `repos:`"));
             }
             [_, second, ..] => {
-                return Err(invalid(
-                    file,
-                    Some(second.root.pos),
-                    "",
-                    "expected one YAML document, found several",
-                ));
+                return Err(invalid(file, Some(second.root.pos), "", "expected one YAML document, found several"));
             }
         };
         let mut config: Config = from_node(file, root)?;
@@ -225,12 +203,7 @@ impl Config {
         let file = self.file.as_str();
         let at = |path: &str| Some(root.pos_of_path(&parse_field_path(path)));
         if self.repos.is_empty() {
-            return Err(invalid(
-                file,
-                at("repos"),
-                "repos",
-                "list at least one repository",
-            ));
+            return Err(invalid(file, at("repos"), "repos", "list at least one repository"));
         }
         let mut names = BTreeSet::new();
         let mut urls: BTreeMap<String, String> = BTreeMap::new();
@@ -241,10 +214,7 @@ impl Config {
                     file,
                     at(&format!("{field}.name")),
                     &format!("{field}.name"),
-                    &format!(
-                        "{:?} is not a valid name: use letters, digits, '-', '_' and '.'",
-                        repo.name
-                    ),
+                    &format!("{:?} is not a valid name: use letters, digits, '-', '_' and '.'", repo.name),
                 ));
             }
             if !names.insert(repo.name.as_str()) {
@@ -252,10 +222,7 @@ impl Config {
                     file,
                     at(&format!("{field}.name")),
                     &format!("{field}.name"),
-                    &format!(
-                        "repository name {:?} is used twice; names must be unique",
-                        repo.name
-                    ),
+                    &format!("repository name {:?} is used twice; names must be unique", repo.name),
                 ));
             }
             for (j, u) in repo.urls.iter().enumerate() {
@@ -271,12 +238,7 @@ impl Config {
                 if let Some(other) = urls.insert(key, repo.name.clone())
                     && other != repo.name
                 {
-                    return Err(invalid(
-                        file,
-                        at(&f),
-                        &f,
-                        &format!("{u:?} is also a URL of repository {other:?}"),
-                    ));
+                    return Err(invalid(file, at(&f), &f, &format!("{u:?} is also a URL of repository {other:?}")));
                 }
             }
             if let Some(p) = &repo.path {
@@ -286,10 +248,7 @@ impl Config {
                         file,
                         at(&format!("{field}.path")),
                         &format!("{field}.path"),
-                        &format!(
-                            "{} does not exist (paths are relative to the config file)",
-                            full.display()
-                        ),
+                        &format!("{} does not exist (paths are relative to the config file)", full.display()),
                     ));
                 }
             }
@@ -297,49 +256,26 @@ impl Config {
                 && !self.secrets.contains_key(t)
             {
                 let f = format!("{field}.token");
-                return Err(invalid(
-                    file,
-                    at(&f),
-                    &f,
-                    &format!("no secret named {t:?} under `secrets:`"),
-                ));
+                return Err(invalid(file, at(&f), &f, &format!("no secret named {t:?} under `secrets:`")));
             }
         }
         for (i, roots) in self.clusters.roots.iter().enumerate() {
             if !names.contains(roots.repo.as_str()) {
                 let f = format!("clusters.roots[{i}].repo");
-                return Err(invalid(
-                    file,
-                    at(&f),
-                    &f,
-                    &format!("no repository named {:?} under `repos:`", roots.repo),
-                ));
+                return Err(invalid(file, at(&f), &f, &format!("no repository named {:?} under `repos:`", roots.repo)));
             }
         }
         for (i, s) in self.lint.external_sources.iter().enumerate() {
             if s.split('/').count() != 3 || s.split('/').any(str::is_empty) {
                 let f = format!("lint.externalSources[{i}]");
-                return Err(invalid(
-                    file,
-                    at(&f),
-                    &f,
-                    &format!("{s:?} should be Kind/namespace/name"),
-                ));
+                return Err(invalid(file, at(&f), &f, &format!("{s:?} should be Kind/namespace/name")));
             }
         }
         for (name, r) in &self.secrets {
             let f = format!("secrets.{name}");
-            let set = [r.env.is_some(), r.file.is_some(), r.aws.is_some()]
-                .iter()
-                .filter(|b| **b)
-                .count();
+            let set = [r.env.is_some(), r.file.is_some(), r.aws.is_some()].iter().filter(|b| **b).count();
             if set != 1 {
-                return Err(invalid(
-                    file,
-                    at(&f),
-                    &f,
-                    "set exactly one of `env`, `file` or `aws`",
-                ));
+                return Err(invalid(file, at(&f), &f, "set exactly one of `env`, `file` or `aws`"));
             }
         }
         Ok(())
@@ -353,11 +289,7 @@ impl Config {
     /// The configured repository a git URL refers to.
     pub fn repo_for_url(&self, url: &str) -> Option<&RepoConfig> {
         let key = normalize_git_url(url)?;
-        self.repos.iter().find(|r| {
-            r.urls
-                .iter()
-                .any(|u| normalize_git_url(u).as_deref() == Some(key.as_str()))
-        })
+        self.repos.iter().find(|r| r.urls.iter().any(|u| normalize_git_url(u).as_deref() == Some(key.as_str())))
     }
 
     /// A repository's local path, resolved against the config file's directory.
@@ -367,10 +299,7 @@ impl Config {
 }
 
 fn valid_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 100
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    !s.is_empty() && s.len() <= 100 && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 fn invalid(file: &str, pos: Option<manifest::Pos>, field: &str, message: &str) -> ConfigError {
@@ -379,20 +308,13 @@ fn invalid(file: &str, pos: Option<manifest::Pos>, field: &str, message: &str) -
         file: file.to_string(),
         line: pos.line,
         col: pos.col,
-        field: if field.is_empty() {
-            "(top level)".to_string()
-        } else {
-            field.to_string()
-        },
+        field: if field.is_empty() { "(top level)".to_string() } else { field.to_string() },
         message: message.to_string(),
     }
 }
 
 /// Deserialise a YAML node into a typed value; an error names the field path and points at its line.
-pub fn from_node<T: serde::de::DeserializeOwned>(
-    file: &str,
-    node: &Node,
-) -> Result<T, ConfigError> {
+pub fn from_node<T: serde::de::DeserializeOwned>(file: &str, node: &Node) -> Result<T, ConfigError> {
     let json = node.to_json();
     serde_path_to_error::deserialize(json).map_err(|e| {
         let path = e.path().to_string();

@@ -6,12 +6,7 @@ fn parse(text: &str) -> Result<Config, ConfigError> {
 
 fn invalid_at(text: &str) -> (u32, String, String) {
     match parse(text) {
-        Err(ConfigError::Invalid {
-            line,
-            field,
-            message,
-            ..
-        }) => (line, field, message),
+        Err(ConfigError::Invalid { line, field, message, .. }) => (line, field, message),
         other => panic!("expected an Invalid error, got {other:?}"),
     }
 }
@@ -27,22 +22,14 @@ fn full_config_parses() {
     .unwrap();
     assert_eq!(c.repos[0].default_branch, "main");
     assert_eq!(c.repos[0].role, Role::System);
-    assert_eq!(
-        c.repo_for_url("git@git.example.com:p/sys")
-            .map(|r| r.name.as_str()),
-        Some("sys")
-    );
+    assert_eq!(c.repo_for_url("git@git.example.com:p/sys").map(|r| r.name.as_str()), Some("sys"));
     assert!(c.repo_for_url("https://git.example.com/p/other").is_none());
-    assert_eq!(
-        c.secrets["key"].aws.as_ref().map(|a| a.secret_id.as_str()),
-        Some("sealed-secrets-key")
-    );
+    assert_eq!(c.secrets["key"].aws.as_ref().map(|a| a.secret_id.as_str()), Some("sealed-secrets-key"));
 }
 
 #[test]
 fn mistakes_name_the_field_and_line() {
-    let (line, field, msg) =
-        invalid_at("repos:\n  - name: a\n    role: system\n  - name: b\n    role: sytem\n");
+    let (line, field, msg) = invalid_at("repos:\n  - name: a\n    role: system\n  - name: b\n    role: sytem\n");
     assert_eq!((line, field.as_str()), (5, "repos[1].role"));
     assert!(msg.contains("sytem"), "{msg}");
 
@@ -51,27 +38,22 @@ fn mistakes_name_the_field_and_line() {
     assert_eq!(field, "repos[0].branch");
     assert!(msg.contains("unknown field `branch`"), "{msg}");
 
-    let (line, field, _) =
-        invalid_at("repos:\n  - name: a\n    role: app\n  - name: a\n    role: app\n");
+    let (line, field, _) = invalid_at("repos:\n  - name: a\n    role: app\n  - name: a\n    role: app\n");
     assert_eq!((line, field.as_str()), (4, "repos[1].name"));
 
-    let (line, field, _) = invalid_at(
-        "repos:\n  - name: a\n    role: app\n    urls:\n      - https://h/x.git\n      - nope\n",
-    );
+    let (line, field, _) =
+        invalid_at("repos:\n  - name: a\n    role: app\n    urls:\n      - https://h/x.git\n      - not a url\n");
     assert_eq!((line, field.as_str()), (6, "repos[0].urls[1]"));
 
-    let (_, field, msg) =
-        invalid_at("repos:\n  - name: a\n    role: app\n    path: does/not/exist\n");
+    let (_, field, msg) = invalid_at("repos:\n  - name: a\n    role: app\n    path: does/not/exist\n");
     assert_eq!(field, "repos[0].path");
     assert!(msg.contains("does not exist"));
 
-    let (line, field, _) =
-        invalid_at("repos:\n  - name: a\n    role: app\nsecrets:\n  t: {env: A, file: b}\n");
+    let (line, field, _) = invalid_at("repos:\n  - name: a\n    role: app\nsecrets:\n  t: {env: A, file: b}\n");
     assert_eq!((line, field.as_str()), (5, "secrets.t"));
 
-    let (_, field, _) = invalid_at(
-        "repos:\n  - name: a\n    role: app\nclusters:\n  roots:\n    - repo: b\n      paths: []\n",
-    );
+    let (_, field, _) =
+        invalid_at("repos:\n  - name: a\n    role: app\nclusters:\n  roots:\n    - repo: b\n      paths: []\n");
     assert_eq!(field, "clusters.roots[0].repo");
 
     let (_, field, _) = invalid_at("repos: []\n");
@@ -90,11 +72,6 @@ fn yaml_errors_pass_through_with_position() {
 fn field_paths_split() {
     assert_eq!(
         parse_field_path("repos[1].urls[0]"),
-        vec![
-            PathSeg::Key("repos".into()),
-            PathSeg::Index(1),
-            PathSeg::Key("urls".into()),
-            PathSeg::Index(0)
-        ]
+        vec![PathSeg::Key("repos".into()), PathSeg::Index(1), PathSeg::Key("urls".into()), PathSeg::Index(0)]
     );
 }

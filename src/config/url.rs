@@ -18,15 +18,9 @@ impl GitUrl {
         let (host, path) = if let Some((scheme, rest)) = url.split_once("://") {
             let scheme = scheme.to_ascii_lowercase();
             if scheme == "file" {
-                return Some(GitUrl {
-                    host: String::new(),
-                    path: clean_path(rest)?,
-                });
+                return Some(GitUrl { host: String::new(), path: clean_path(rest)? });
             }
-            if !matches!(
-                scheme.as_str(),
-                "https" | "http" | "ssh" | "git" | "git+ssh" | "ssh+git"
-            ) {
+            if !matches!(scheme.as_str(), "https" | "http" | "ssh" | "git" | "git+ssh" | "ssh+git") {
                 return None;
             }
             let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
@@ -38,10 +32,7 @@ impl GitUrl {
                 "git" => ":9418",
                 _ => ":22",
             };
-            let host = hostport
-                .strip_suffix(default_port)
-                .unwrap_or(&hostport)
-                .to_string();
+            let host = hostport.strip_suffix(default_port).unwrap_or(&hostport).to_string();
             (host, path)
         } else {
             // scp-like: [user@]host:path (a colon before any slash).
@@ -50,48 +41,41 @@ impl GitUrl {
                 return None;
             }
             let hostpart = &url[..colon];
-            let host = hostpart
-                .rsplit_once('@')
-                .map_or(hostpart, |(_, h)| h)
-                .to_ascii_lowercase();
+            let host = hostpart.rsplit_once('@').map_or(hostpart, |(_, h)| h).to_ascii_lowercase();
             (host, &url[colon + 1..])
         };
         if host.is_empty() {
             return None;
         }
-        Some(GitUrl {
-            host,
-            path: clean_path(path)?,
-        })
+        Some(GitUrl { host, path: clean_path(path)? })
     }
 
     /// `host/path`, the comparison key.
     pub fn key(&self) -> String {
-        if self.host.is_empty() {
-            self.path.clone()
-        } else {
-            format!("{}/{}", self.host, self.path)
-        }
+        if self.host.is_empty() { self.path.clone() } else { format!("{}/{}", self.host, self.path) }
     }
 }
 
 fn clean_path(path: &str) -> Option<String> {
     let path = path.split(['?', '#']).next().unwrap_or("");
     let path = path.trim_matches('/');
-    let path = path
-        .strip_suffix(".git")
-        .unwrap_or(path)
-        .trim_end_matches('/');
-    if path.is_empty() {
-        None
-    } else {
-        Some(path.to_string())
-    }
+    let path = path.strip_suffix(".git").unwrap_or(path).trim_end_matches('/');
+    if path.is_empty() { None } else { Some(path.to_string()) }
 }
 
-/// The comparison key of a git URL (`host/org/repo`), or `None` when it is not a git URL.
+/// The comparison key of a git URL (`host/org/repo`). A reference that is not a URL but a single token — the
+/// placeholders of template repositories, such as `REPO_PREFIX/gitops-system` — compares literally (without a
+/// trailing `.git` or `/`). `None` for an empty string or one with whitespace.
 pub fn normalize_git_url(url: &str) -> Option<String> {
-    GitUrl::parse(url).map(|u| u.key())
+    if let Some(u) = GitUrl::parse(url) {
+        return Some(u.key());
+    }
+    let t = url.trim();
+    if t.is_empty() || t.chars().any(char::is_whitespace) || t.contains("://") {
+        return None;
+    }
+    let t = t.trim_end_matches('/');
+    Some(format!("literal:{}", t.strip_suffix(".git").unwrap_or(t)))
 }
 
 #[cfg(test)]
@@ -113,22 +97,14 @@ mod tests {
         ] {
             assert_eq!(n(u), want, "{u}");
         }
-        assert_eq!(
-            n("ssh://git@github.com:2222/org/repo").as_deref(),
-            Some("github.com:2222/org/repo")
-        );
-        assert_ne!(
-            n("https://github.com/org/Repo"),
-            want,
-            "paths stay case-sensitive"
-        );
-        assert_eq!(
-            n("file:///srv/git/repo.git").as_deref(),
-            Some("srv/git/repo")
-        );
+        assert_eq!(n("ssh://git@github.com:2222/org/repo").as_deref(), Some("github.com:2222/org/repo"));
+        assert_ne!(n("https://github.com/org/Repo"), want, "paths stay case-sensitive");
+        assert_eq!(n("file:///srv/git/repo.git").as_deref(), Some("srv/git/repo"));
         assert_eq!(n("not a url"), None);
         assert_eq!(n("https://github.com/"), None);
         assert_eq!(n("ftp://x/y"), None);
-        assert_eq!(n("./relative/path"), None);
+        assert_eq!(n(""), None);
+        assert_eq!(n("REPO_PREFIX/gitops-system.git").as_deref(), Some("literal:REPO_PREFIX/gitops-system"));
+        assert_eq!(n("REPO_PREFIX/gitops-system"), n("REPO_PREFIX/gitops-system/"));
     }
 }

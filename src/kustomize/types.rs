@@ -6,8 +6,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// The names kustomize looks for, in its order of preference.
-pub const KUSTOMIZATION_FILES: [&str; 3] =
-    ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+pub const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 pub const KUSTOMIZATION_API_VERSION: &str = "kustomize.config.k8s.io/v1beta1";
 pub const COMPONENT_API_VERSION: &str = "kustomize.config.k8s.io/v1alpha1";
@@ -269,17 +268,8 @@ impl Kustomization {
         let k: Kustomization = serde_path_to_error::deserialize(json).map_err(|e| {
             let path = e.path().to_string();
             let pos = root.pos_of_path(&crate::config::parse_field_path(&path));
-            let field = if path == "." {
-                String::new()
-            } else {
-                format!("{path}: ")
-            };
-            KustomizationError {
-                file: file.to_string(),
-                pos,
-                field,
-                message: e.inner().to_string(),
-            }
+            let field = if path == "." { String::new() } else { format!("{path}: ") };
+            KustomizationError { file: file.to_string(), pos, field, message: e.inner().to_string() }
         })?;
         k.enforce_kind(file, root)?;
         Ok(k)
@@ -294,16 +284,9 @@ impl Kustomization {
         };
         let kind = self.kind.as_deref().unwrap_or("");
         if !matches!(kind, "" | "Kustomization" | "Component") {
-            return Err(err(
-                "kind",
-                format!("kind should be Kustomization or Component, not {kind:?}"),
-            ));
+            return Err(err("kind", format!("kind should be Kustomization or Component, not {kind:?}")));
         }
-        let want = if kind == "Component" {
-            COMPONENT_API_VERSION
-        } else {
-            KUSTOMIZATION_API_VERSION
-        };
+        let want = if kind == "Component" { COMPONENT_API_VERSION } else { KUSTOMIZATION_API_VERSION };
         match self.api_version.as_deref() {
             None | Some("") => Ok(()),
             Some(v) if v == want => Ok(()),
@@ -311,11 +294,7 @@ impl Kustomization {
                 "apiVersion",
                 format!(
                     "apiVersion for {} should be {want}, not {v:?}",
-                    if kind.is_empty() {
-                        "Kustomization"
-                    } else {
-                        kind
-                    }
+                    if kind.is_empty() { "Kustomization" } else { kind }
                 ),
             )),
         }

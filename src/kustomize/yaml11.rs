@@ -47,8 +47,8 @@ pub fn resolve_plain(t: &str) -> Value {
         "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False" | "FALSE" => {
             return Value::Bool(false);
         }
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF"
-        | ".nan" | ".NaN" | ".NAN" => {
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF" | ".nan" | ".NaN"
+        | ".NAN" => {
             // JSON has no infinities; sigs.k8s.io/yaml fails on them. A string keeps the message useful.
             return Value::String(t.to_string());
         }
@@ -61,10 +61,7 @@ pub fn resolve_plain(t: &str) -> Value {
             return Value::from(i);
         }
         if is_float(&clean)
-            && let Some(n) = clean
-                .parse::<f64>()
-                .ok()
-                .and_then(serde_json::Number::from_f64)
+            && let Some(n) = clean.parse::<f64>().ok().and_then(serde_json::Number::from_f64)
         {
             return Value::Number(n);
         }
@@ -107,9 +104,7 @@ fn is_float(t: &str) -> bool {
     let mant_ok = match mant.split_once('.') {
         Some(("", frac)) => !frac.is_empty() && frac.bytes().all(|b| b.is_ascii_digit()),
         Some((int, frac)) => {
-            !int.is_empty()
-                && int.bytes().all(|b| b.is_ascii_digit())
-                && frac.bytes().all(|b| b.is_ascii_digit())
+            !int.is_empty() && int.bytes().all(|b| b.is_ascii_digit()) && frac.bytes().all(|b| b.is_ascii_digit())
         }
         None => !mant.is_empty() && mant.bytes().all(|b| b.is_ascii_digit()),
     };
@@ -143,11 +138,7 @@ mod tests {
         assert_eq!(r("~"), json!(null));
         assert_eq!(r("v1.2.3"), json!("v1.2.3"));
         assert_eq!(r("1.2.3"), json!("1.2.3"));
-        assert_eq!(
-            r("08"),
-            json!(8.0),
-            "not valid octal, but a float, as go-yaml v2 has it"
-        );
+        assert_eq!(r("08"), json!(8.0), "not valid octal, but a float, as go-yaml v2 has it");
         assert_eq!(r("yes-please"), json!("yes-please"));
     }
 }

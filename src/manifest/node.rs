@@ -44,8 +44,7 @@ pub struct Node {
 impl Scalar {
     /// True for a plain `null`, `Null`, `NULL`, `~` or empty scalar.
     pub fn is_null(&self) -> bool {
-        self.style == ScalarStyle::Plain
-            && matches!(self.text.as_str(), "" | "~" | "null" | "Null" | "NULL")
+        self.style == ScalarStyle::Plain && matches!(self.text.as_str(), "" | "~" | "null" | "Null" | "NULL")
     }
 
     /// The scalar read under YAML 1.2's core schema, as JSON.
@@ -141,23 +140,13 @@ fn looks_like_core_float(t: &str) -> bool {
 impl Node {
     /// A plain scalar node at `pos`.
     pub fn scalar(text: impl Into<String>, pos: Pos) -> Node {
-        Node {
-            kind: NodeKind::Scalar(Scalar {
-                text: text.into(),
-                style: ScalarStyle::Plain,
-            }),
-            pos,
-            tag: None,
-        }
+        Node { kind: NodeKind::Scalar(Scalar { text: text.into(), style: ScalarStyle::Plain }), pos, tag: None }
     }
 
     /// The value of mapping key `key`, when this is a mapping that has it.
     pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.kind {
-            NodeKind::Map(entries) => entries
-                .iter()
-                .find(|(k, _)| k.scalar_text() == Some(key))
-                .map(|(_, v)| v),
+            NodeKind::Map(entries) => entries.iter().find(|(k, _)| k.scalar_text() == Some(key)).map(|(_, v)| v),
             _ => None,
         }
     }
@@ -165,10 +154,7 @@ impl Node {
     /// The mapping entry (key node and value node) for `key`.
     pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
         match &self.kind {
-            NodeKind::Map(entries) => entries
-                .iter()
-                .find(|(k, _)| k.scalar_text() == Some(key))
-                .map(|(k, v)| (k, v)),
+            NodeKind::Map(entries) => entries.iter().find(|(k, _)| k.scalar_text() == Some(key)).map(|(k, v)| (k, v)),
             _ => None,
         }
     }
@@ -231,16 +217,11 @@ impl Node {
     pub fn to_json(&self) -> serde_json::Value {
         match &self.kind {
             NodeKind::Scalar(s) => s.to_json(self.tag.as_deref()),
-            NodeKind::Seq(items) => {
-                serde_json::Value::Array(items.iter().map(Node::to_json).collect())
-            }
+            NodeKind::Seq(items) => serde_json::Value::Array(items.iter().map(Node::to_json).collect()),
             NodeKind::Map(entries) => {
                 let mut m = serde_json::Map::new();
                 for (k, v) in entries {
-                    let key = k
-                        .scalar_text()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| k.to_json().to_string());
+                    let key = k.scalar_text().map(str::to_string).unwrap_or_else(|| k.to_json().to_string());
                     m.insert(key, v.to_json());
                 }
                 serde_json::Value::Object(m)
@@ -254,10 +235,9 @@ impl Node {
         let mut node = self;
         for seg in path {
             let next = match (seg, &node.kind) {
-                (PathSeg::Key(k), NodeKind::Map(entries)) => entries
-                    .iter()
-                    .find(|(key, _)| key.scalar_text() == Some(k.as_str()))
-                    .map(|(_, v)| v),
+                (PathSeg::Key(k), NodeKind::Map(entries)) => {
+                    entries.iter().find(|(key, _)| key.scalar_text() == Some(k.as_str())).map(|(_, v)| v)
+                }
                 (PathSeg::Index(i), NodeKind::Seq(items)) => items.get(*i),
                 _ => None,
             };

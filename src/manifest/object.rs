@@ -58,13 +58,7 @@ pub fn objects_from_documents(file: &str, docs: Vec<Document>) -> Vec<Result<Obj
     out
 }
 
-fn collect(
-    file: &str,
-    doc_index: usize,
-    what: &str,
-    root: Node,
-    out: &mut Vec<Result<Object, ObjectError>>,
-) {
+fn collect(file: &str, doc_index: usize, what: &str, root: Node, out: &mut Vec<Result<Object, ObjectError>>) {
     let fail = |pos: Pos, problem: String| ObjectError {
         file: file.to_string(),
         pos,
@@ -89,19 +83,10 @@ fn collect(
     }
     if root.str_at(&["kind"]) == Some("List") {
         let pos = root.get("items").map_or(root.pos, |n| n.pos);
-        out.push(Err(fail(
-            pos,
-            "kind List needs an `items` sequence of objects".to_string(),
-        )));
+        out.push(Err(fail(pos, "kind List needs an `items` sequence of objects".to_string())));
         return;
     }
-    out.push(identify(&root, &fail).map(|id| Object {
-        id,
-        file: file.to_string(),
-        pos: root.pos,
-        doc_index,
-        root,
-    }));
+    out.push(identify(&root, &fail).map(|id| Object { id, file: file.to_string(), pos: root.pos, doc_index, root }));
 }
 
 /// The index of the `items` entry when `root` is a list (`kind: List`, or `*List` with an `items` sequence).
@@ -110,9 +95,7 @@ fn list_items(root: &Node) -> Option<usize> {
     if !kind.ends_with("List") {
         return None;
     }
-    root.as_map()?
-        .iter()
-        .position(|(k, v)| k.scalar_text() == Some("items") && v.as_seq().is_some())
+    root.as_map()?.iter().position(|(k, v)| k.scalar_text() == Some("items") && v.as_seq().is_some())
 }
 
 /// A required non-empty string field of `map`.
@@ -127,28 +110,16 @@ fn required<'n>(
         Some(v) => match v.as_str() {
             Some(s) if !s.is_empty() => Ok(s),
             Some(_) => Err(fail(v.pos, format!("{display} is empty"))),
-            None => Err(fail(
-                v.pos,
-                format!(
-                    "{display} must be a non-empty string, found a {}",
-                    v.type_name()
-                ),
-            )),
+            None => Err(fail(v.pos, format!("{display} must be a non-empty string, found a {}", v.type_name()))),
         },
     }
 }
 
-fn identify(
-    root: &Node,
-    fail: &dyn Fn(Pos, String) -> ObjectError,
-) -> Result<ObjectId, ObjectError> {
+fn identify(root: &Node, fail: &dyn Fn(Pos, String) -> ObjectError) -> Result<ObjectId, ObjectError> {
     if root.as_map().is_none() {
         return Err(fail(
             root.pos,
-            format!(
-                "it is a {}, not a mapping with apiVersion, kind and metadata.name",
-                root.type_name()
-            ),
+            format!("it is a {}, not a mapping with apiVersion, kind and metadata.name", root.type_name()),
         ));
     }
     let api_version = required(root, "apiVersion", "apiVersion", fail)?;
@@ -159,10 +130,7 @@ fn identify(
     if metadata.as_map().is_none() {
         return Err(fail(
             metadata.pos,
-            format!(
-                "missing metadata.name: metadata is a {}, not a mapping",
-                metadata.type_name()
-            ),
+            format!("missing metadata.name: metadata is a {}, not a mapping", metadata.type_name()),
         ));
     }
     if metadata.get("name").is_none()
@@ -170,8 +138,7 @@ fn identify(
     {
         return Err(fail(
             generate.pos,
-            "missing metadata.name: metadata.generateName is not supported, set metadata.name"
-                .to_string(),
+            "missing metadata.name: metadata.generateName is not supported, set metadata.name".to_string(),
         ));
     }
     let name = required(metadata, "name", "metadata.name", fail)?;
@@ -182,13 +149,7 @@ fn identify(
             Some("") => None,
             Some(s) => Some(s.to_string()),
             None => {
-                return Err(fail(
-                    ns.pos,
-                    format!(
-                        "metadata.namespace must be a string, found a {}",
-                        ns.type_name()
-                    ),
-                ));
+                return Err(fail(ns.pos, format!("metadata.namespace must be a string, found a {}", ns.type_name())));
             }
         },
     };
@@ -198,10 +159,7 @@ fn identify(
     };
     if version.is_empty() || (group.is_empty() && api_version.contains('/')) {
         let pos = root.get("apiVersion").map_or(root.pos, |n| n.pos);
-        return Err(fail(
-            pos,
-            format!("apiVersion {api_version:?} is not `version` or `group/version`"),
-        ));
+        return Err(fail(pos, format!("apiVersion {api_version:?} is not `version` or `group/version`")));
     }
     Ok(ObjectId {
         group: group.to_string(),

@@ -99,18 +99,15 @@ pub fn parse(file: &str, text: &str, limits: &Limits) -> Result<Vec<Document>, Y
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let last_pos = Cell::new(Pos { line: 1, col: 1 });
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        Builder::new(file, text, limits, &last_pos).run()
-    }));
+    let result = catch_unwind(AssertUnwindSafe(|| Builder::new(file, text, limits, &last_pos).run()));
     match result {
         Ok(r) => r,
         Err(_) => Err(YamlError {
             file: file.to_string(),
             pos: last_pos.get(),
-            message:
-                "the YAML parser failed on this input (internal parser error): check the syntax \
+            message: "the YAML parser failed on this input (internal parser error): check the syntax \
                       near this position"
-                    .to_string(),
+                .to_string(),
         }),
     }
 }
@@ -212,11 +209,7 @@ impl MapBody {
         }
         match &self.index {
             Some(index) => index.get(text).copied(),
-            None => self
-                .entries
-                .iter()
-                .find(|(k, _)| k.scalar_text() == Some(text))
-                .map(|(k, _)| k.pos.line),
+            None => self.entries.iter().find(|(k, _)| k.scalar_text() == Some(text)).map(|(k, _)| k.pos.line),
         }
     }
 
@@ -312,19 +305,12 @@ fn to_u32(n: usize) -> u32 {
 
 /// 1-based position of a parser marker (the parser's lines are 1-based, its columns 0-based).
 fn pos_of(m: &Marker) -> Pos {
-    Pos {
-        line: to_u32(m.line()).max(1),
-        col: to_u32(m.col()).saturating_add(1),
-    }
+    Pos { line: to_u32(m.line()).max(1), col: to_u32(m.col()).saturating_add(1) }
 }
 
 /// A tag in resolved form: `!!str` → `tag:yaml.org,2002:str`, `!foo` stays, the non-specific tag is `!`.
 fn tag_string(tag: &Tag) -> String {
-    if tag.handle == "!" {
-        format!("!{}", tag.suffix)
-    } else {
-        format!("{}{}", tag.handle, tag.suffix)
-    }
+    if tag.handle == "!" { format!("!{}", tag.suffix) } else { format!("{}{}", tag.handle, tag.suffix) }
 }
 
 fn style_of(s: saphyr_parser::ScalarStyle) -> ScalarStyle {
@@ -396,11 +382,7 @@ impl<'a> Builder<'a> {
     }
 
     fn err(&self, pos: Pos, message: impl Into<String>) -> YamlError {
-        YamlError {
-            file: self.file.to_string(),
-            pos,
-            message: message.into(),
-        }
+        YamlError { file: self.file.to_string(), pos, message: message.into() }
     }
 
     fn run(mut self) -> Result<Vec<Document>, YamlError> {
@@ -426,10 +408,7 @@ impl<'a> Builder<'a> {
                 if self.doc_count >= self.limits.max_documents {
                     return Err(self.err(
                         pos_of(&span.start),
-                        format!(
-                            "more than {} documents in one stream: split the file",
-                            self.limits.max_documents
-                        ),
+                        format!("more than {} documents in one stream: split the file", self.limits.max_documents),
                     ));
                 }
                 self.doc_count += 1;
@@ -440,10 +419,7 @@ impl<'a> Builder<'a> {
             }
             Event::DocumentEnd => self.end_document(),
             Event::Scalar(text, style, anchor, tag) => {
-                let block = matches!(
-                    style,
-                    saphyr_parser::ScalarStyle::Literal | saphyr_parser::ScalarStyle::Folded
-                );
+                let block = matches!(style, saphyr_parser::ScalarStyle::Literal | saphyr_parser::ScalarStyle::Folded);
                 let pos = if block && anchor == 0 && tag.is_none() {
                     self.block_scalar_pos(span.start)
                 } else {
@@ -453,10 +429,7 @@ impl<'a> Builder<'a> {
                 self.add_nodes(1, pos)?;
                 self.bytes = self.bytes.saturating_add(text.len());
                 let node = INode {
-                    kind: IKind::Scalar(Scalar {
-                        text: text.into_owned(),
-                        style: style_of(style),
-                    }),
+                    kind: IKind::Scalar(Scalar { text: text.into_owned(), style: style_of(style) }),
                     pos,
                     tag: tag.as_deref().map(tag_string),
                 };
@@ -486,10 +459,7 @@ impl<'a> Builder<'a> {
         let empty = root.tag.is_none()
             && matches!(&root.kind, IKind::Scalar(s) if s.text.is_empty() && s.style == ScalarStyle::Plain);
         if !empty {
-            self.docs.push(Document {
-                index: self.doc_count.saturating_sub(1),
-                root: materialize(root),
-            });
+            self.docs.push(Document { index: self.doc_count.saturating_sub(1), root: materialize(root) });
         }
     }
 
@@ -508,13 +478,7 @@ impl<'a> Builder<'a> {
     }
 
     fn depth_error(&self, pos: Pos) -> YamlError {
-        self.err(
-            pos,
-            format!(
-                "YAML nested deeper than {} levels: flatten the structure",
-                self.limits.max_depth
-            ),
-        )
+        self.err(pos, format!("YAML nested deeper than {} levels: flatten the structure", self.limits.max_depth))
     }
 
     /// Where a collection starts: a flow collection at its bracket, a block mapping at its first key, a
@@ -524,10 +488,7 @@ impl<'a> Builder<'a> {
         let bracket = if seq { '[' } else { '{' };
         if self.src.char_before(end.index()) == Some(bracket) {
             // The bracket is the character before `end`, on the same line.
-            return Pos {
-                line: to_u32(end.line()).max(1),
-                col: to_u32(end.col()).max(1),
-            };
+            return Pos { line: to_u32(end.line()).max(1), col: to_u32(end.col()).max(1) };
         }
         if seq {
             // Block sequences start at a zero-width token on the `-`, indentless ones (`key:\n- a`) after it.
@@ -543,10 +504,7 @@ impl<'a> Builder<'a> {
                 if i > 0 && bytes.get(i - 1) == Some(&b'-') {
                     let back = b - i + 1;
                     if let Some(col) = end.col().checked_sub(back) {
-                        return Pos {
-                            line: to_u32(end.line()).max(1),
-                            col: to_u32(col).saturating_add(1),
-                        };
+                        return Pos { line: to_u32(end.line()).max(1), col: to_u32(col).saturating_add(1) };
                     }
                 }
             }
@@ -558,10 +516,7 @@ impl<'a> Builder<'a> {
     /// the first character after the previous event that is not blank, `:`, `-`, `?`, `,` or a comment.
     fn block_scalar_pos(&self, start: Marker) -> Pos {
         let prev = self.prev_end;
-        let (Some(from), Some(to)) = (
-            self.src.byte_at(prev.index()),
-            self.src.byte_at(start.index()),
-        ) else {
+        let (Some(from), Some(to)) = (self.src.byte_at(prev.index()), self.src.byte_at(start.index())) else {
             return pos_of(&start);
         };
         let Some(gap) = self.src.text.get(from..to) else {
@@ -588,13 +543,7 @@ impl<'a> Builder<'a> {
         pos_of(&start)
     }
 
-    fn open(
-        &mut self,
-        pos: Pos,
-        anchor: usize,
-        tag: Option<&Tag>,
-        body: Body,
-    ) -> Result<(), YamlError> {
+    fn open(&mut self, pos: Pos, anchor: usize, tag: Option<&Tag>, body: Body) -> Result<(), YamlError> {
         if self.frames.len() >= self.limits.max_depth {
             return Err(self.depth_error(pos));
         }
@@ -625,27 +574,16 @@ impl<'a> Builder<'a> {
                 if let Some(key) = map.key.take() {
                     // The parser always sends a value; be lenient anyway.
                     let value = INode {
-                        kind: IKind::Scalar(Scalar {
-                            text: String::new(),
-                            style: ScalarStyle::Plain,
-                        }),
+                        kind: IKind::Scalar(Scalar { text: String::new(), style: ScalarStyle::Plain }),
                         pos: key.pos,
                         tag: None,
                     };
                     map.push(key, Rc::new(value));
                 }
-                if map.merges.is_empty() {
-                    IKind::Map(map.entries)
-                } else {
-                    IKind::Map(self.apply_merges(map)?)
-                }
+                if map.merges.is_empty() { IKind::Map(map.entries) } else { IKind::Map(self.apply_merges(map)?) }
             }
         };
-        let node = INode {
-            kind,
-            pos: frame.pos,
-            tag: frame.tag,
-        };
+        let node = INode { kind, pos: frame.pos, tag: frame.tag };
         self.complete(
             Rc::new(node),
             frame.child_height.saturating_add(1),
@@ -657,14 +595,10 @@ impl<'a> Builder<'a> {
 
     /// Expand `<<` entries (see the module documentation).
     fn apply_merges(&self, map: MapBody) -> Result<Entries, YamlError> {
-        let MapBody {
-            entries, merges, ..
-        } = map;
+        let MapBody { entries, merges, .. } = map;
         // Explicit keys win over merged ones.
-        let mut taken: HashSet<String> = entries
-            .iter()
-            .filter_map(|(k, _)| k.scalar_text().map(str::to_string))
-            .collect();
+        let mut taken: HashSet<String> =
+            entries.iter().filter_map(|(k, _)| k.scalar_text().map(str::to_string)).collect();
         let mut chunks: Vec<(usize, Entries)> = Vec::new();
         for (at, value) in merges {
             let sources: Vec<&Rc<INode>> = match &value.kind {
@@ -711,8 +645,7 @@ impl<'a> Builder<'a> {
             }
             chunks.push((at, chunk));
         }
-        let mut out =
-            Vec::with_capacity(entries.len() + chunks.iter().map(|c| c.1.len()).sum::<usize>());
+        let mut out = Vec::with_capacity(entries.len() + chunks.iter().map(|c| c.1.len()).sum::<usize>());
         let mut chunks = chunks.into_iter().peekable();
         for (i, entry) in entries.into_iter().enumerate() {
             while let Some((_, chunk)) = chunks.next_if(|(at, _)| *at <= i) {
@@ -733,25 +666,16 @@ impl<'a> Builder<'a> {
             return Err(if self.open_anchors.contains(&id) {
                 self.err(
                     pos,
-                    format!(
-                        "alias *{name} refers to a node that contains it (recursive alias): remove the alias"
-                    ),
+                    format!("alias *{name} refers to a node that contains it (recursive alias): remove the alias"),
                 )
             } else {
                 self.err(
                     pos,
-                    format!(
-                        "undefined alias *{name}: define the anchor &{name} earlier in the same document"
-                    ),
+                    format!("undefined alias *{name}: define the anchor &{name} earlier in the same document"),
                 )
             });
         };
-        let (node, nodes, bytes, height) = (
-            Rc::clone(&anchored.node),
-            anchored.nodes,
-            anchored.bytes,
-            anchored.height,
-        );
+        let (node, nodes, bytes, height) = (Rc::clone(&anchored.node), anchored.nodes, anchored.bytes, anchored.height);
         if self.frames.len().saturating_add(height) > self.limits.max_depth {
             return Err(self.depth_error(pos));
         }
@@ -827,10 +751,7 @@ impl<'a> Builder<'a> {
                     if let Some(text) = node.scalar_text()
                         && let Some(first) = map.first_line_of(text)
                     {
-                        let message = format!(
-                            "duplicate key {} (first at line {first}): remove one",
-                            quote_key(text)
-                        );
+                        let message = format!("duplicate key {} (first at line {first}): remove one", quote_key(text));
                         let pos = node.pos;
                         return Err(self.err(pos, message));
                     }
@@ -849,10 +770,8 @@ impl<'a> Builder<'a> {
         let info = e.info();
         if info.contains("unknown anchor") {
             let name = self.src.alias_name(e.marker().index());
-            return self.err(
-                pos,
-                format!("undefined alias *{name}: define the anchor &{name} earlier in the same document"),
-            );
+            return self
+                .err(pos, format!("undefined alias *{name}: define the anchor &{name} earlier in the same document"));
         }
         if info.contains("recursion limit exceeded") {
             return self.err(
@@ -865,10 +784,7 @@ impl<'a> Builder<'a> {
         } else {
             ""
         };
-        self.err(
-            pos,
-            format!("invalid YAML: {info}{tab_hint}: fix the syntax at this position"),
-        )
+        self.err(pos, format!("invalid YAML: {info}{tab_hint}: fix the syntax at this position"))
     }
 }
 
@@ -879,18 +795,11 @@ fn materialize(rc: Rc<INode>) -> Node {
             let kind = match n.kind {
                 IKind::Scalar(s) => NodeKind::Scalar(s),
                 IKind::Seq(items) => NodeKind::Seq(items.into_iter().map(materialize).collect()),
-                IKind::Map(entries) => NodeKind::Map(
-                    entries
-                        .into_iter()
-                        .map(|(k, v)| (materialize(k), materialize(v)))
-                        .collect(),
-                ),
+                IKind::Map(entries) => {
+                    NodeKind::Map(entries.into_iter().map(|(k, v)| (materialize(k), materialize(v))).collect())
+                }
             };
-            Node {
-                kind,
-                pos: n.pos,
-                tag: n.tag,
-            }
+            Node { kind, pos: n.pos, tag: n.tag }
         }
         Err(shared) => copy(&shared),
     }
@@ -900,13 +809,7 @@ fn copy(n: &INode) -> Node {
     let kind = match &n.kind {
         IKind::Scalar(s) => NodeKind::Scalar(s.clone()),
         IKind::Seq(items) => NodeKind::Seq(items.iter().map(|i| copy(i)).collect()),
-        IKind::Map(entries) => {
-            NodeKind::Map(entries.iter().map(|(k, v)| (copy(k), copy(v))).collect())
-        }
+        IKind::Map(entries) => NodeKind::Map(entries.iter().map(|(k, v)| (copy(k), copy(v))).collect()),
     };
-    Node {
-        kind,
-        pos: n.pos,
-        tag: n.tag.clone(),
-    }
+    Node { kind, pos: n.pos, tag: n.tag.clone() }
 }

@@ -70,21 +70,13 @@ fn positions_in_third_document() {
     let template = root.at(&["spec", "template"]).unwrap();
     assert_eq!(template.pos, pos(8, 5));
     let containers = template.get("containers").unwrap();
-    assert_eq!(
-        containers.pos,
-        pos(9, 5),
-        "an indentless sequence is at its first `-`"
-    );
+    assert_eq!(containers.pos, pos(9, 5), "an indentless sequence is at its first `-`");
     let items = containers.as_seq().unwrap();
     assert_eq!(items[0].pos, pos(9, 7));
     let image = items[0].get("image").unwrap();
     assert_eq!(image.pos, pos(10, 14));
     assert_eq!(image.as_str(), Some("y"));
-    assert_eq!(
-        items[1].pos,
-        pos(11, 7),
-        "a sequence item is at its own first character"
-    );
+    assert_eq!(items[1].pos, pos(11, 7), "a sequence item is at its own first character");
     let (key, _) = items[0].entry("image").unwrap();
     assert_eq!(key.pos, pos(10, 7));
 }
@@ -103,11 +95,7 @@ fn positions_of_flow_collections_and_sequences() {
     let root = &docs[0].root;
     assert_eq!(root.pos, pos(1, 1));
     let inner = &root.as_seq().unwrap()[1];
-    assert_eq!(
-        inner.pos,
-        pos(2, 3),
-        "a nested block sequence is at its `-`"
-    );
+    assert_eq!(inner.pos, pos(2, 3), "a nested block sequence is at its `-`");
     assert_eq!(inner.as_seq().unwrap()[1].pos, pos(3, 5));
 
     // Anchors and tags on block collections do not move them off their first key / dash.
@@ -173,10 +161,7 @@ fn tab_indentation_gets_a_hint() {
 fn duplicate_key_reports_second_and_first_line() {
     let e = err("apiVersion: v1\nkind: A\nmetadata:\n  name: a\n  labels: {}\n  name: b\n");
     assert_eq!(e.pos, pos(6, 3), "{e}");
-    assert_eq!(
-        e.message,
-        "duplicate key \"name\" (first at line 4): remove one"
-    );
+    assert_eq!(e.message, "duplicate key \"name\" (first at line 4): remove one");
 
     // Compared by text, whatever the quoting.
     let e = err("a: 1\n'a': 2\n");
@@ -206,9 +191,7 @@ fn vm_hwm_kib() -> Option<u64> {
 }
 
 fn billion_laughs() -> String {
-    let mut text = String::from(
-        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
-    );
+    let mut text = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
     let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
     for w in names.windows(2) {
         let refs = vec![format!("*{}", w[0]); 9].join(",");
@@ -225,21 +208,13 @@ fn alias_bomb_is_rejected_quickly_without_memory() {
     let e = err(&text);
     let elapsed = start.elapsed();
     let after = vm_hwm_kib();
-    assert!(
-        e.message
-            .contains("alias expansion exceeds 100000 nodes (possible YAML alias bomb)"),
-        "{e}"
-    );
+    assert!(e.message.contains("alias expansion exceeds 100000 nodes (possible YAML alias bomb)"), "{e}");
     // a: 10 nodes, b: 91, c: 820, d: 7381, e: 66430; aliases of a..e create 74718 nodes, the first `*e` in
     // `f` would pass 100000.
     assert_eq!(e.pos, pos(6, 8), "{e}");
     assert!(elapsed < Duration::from_secs(1), "took {elapsed:?}");
     if let (Some(b), Some(a)) = (before, after) {
-        assert!(
-            a.saturating_sub(b) < 100 * 1024,
-            "peak RSS grew by {} KiB",
-            a - b
-        );
+        assert!(a.saturating_sub(b) < 100 * 1024, "peak RSS grew by {} KiB", a - b);
     }
 }
 
@@ -247,37 +222,22 @@ fn alias_bomb_is_rejected_quickly_without_memory() {
 fn alias_text_is_bounded_too() {
     let big = "x".repeat(1000);
     let text = format!("a: &a \"{big}\"\nb: [{}]\n", vec!["*a"; 20].join(", "));
-    let limits = Limits {
-        max_bytes: 10_000,
-        ..Limits::default()
-    };
+    let limits = Limits { max_bytes: 10_000, ..Limits::default() };
     let e = err_with(&text, &limits);
-    assert!(
-        e.message.contains("alias expansion exceeds 10000 bytes"),
-        "{e}"
-    );
+    assert!(e.message.contains("alias expansion exceeds 10000 bytes"), "{e}");
     assert_eq!(e.pos.line, 2);
 }
 
 #[test]
 fn small_aliases_expand() {
-    let text = "defaults: &d\n  cpu: 1\n  mem: 2Gi\nlist: &l [a, b]\nx: *d\ny:\n  - *l\n  - *d\nname: &n hello\ncopy: *n\n";
+    let text =
+        "defaults: &d\n  cpu: 1\n  mem: 2Gi\nlist: &l [a, b]\nx: *d\ny:\n  - *l\n  - *d\nname: &n hello\ncopy: *n\n";
     let docs = ok(text);
     let root = &docs[0].root;
     let x = root.get("x").unwrap();
-    assert_eq!(
-        x,
-        &Node {
-            pos: x.pos,
-            ..root.get("defaults").unwrap().clone()
-        }
-    );
+    assert_eq!(x, &Node { pos: x.pos, ..root.get("defaults").unwrap().clone() });
     assert_eq!(x.pos, pos(5, 4), "the copy is at the alias");
-    assert_eq!(
-        x.get("cpu").unwrap().pos,
-        pos(2, 8),
-        "inside the copy, original positions"
-    );
+    assert_eq!(x.get("cpu").unwrap().pos, pos(2, 8), "inside the copy, original positions");
     let y = root.get("y").unwrap().as_seq().unwrap();
     assert_eq!(y[0].to_json(), serde_json::json!(["a", "b"]));
     assert_eq!(y[1].str_at(&["mem"]), Some("2Gi"));
@@ -303,10 +263,7 @@ fn undefined_and_recursive_aliases() {
 
 #[test]
 fn depth_limit() {
-    let limits = Limits {
-        max_depth: 5,
-        ..Limits::default()
-    };
+    let limits = Limits { max_depth: 5, ..Limits::default() };
     parse("f.yaml", "[[[[[1]]]]]", &limits).unwrap();
     let e = err_with("[[[[[[1]]]]]]", &limits);
     assert_eq!(e.pos, pos(1, 6), "{e}");
@@ -332,10 +289,7 @@ fn depth_limit() {
 
 #[test]
 fn size_limit() {
-    let limits = Limits {
-        max_bytes: 10,
-        ..Limits::default()
-    };
+    let limits = Limits { max_bytes: 10, ..Limits::default() };
     let e = err_with("a: 12345678901\n", &limits);
     assert_eq!(e.pos, pos(1, 1));
     assert!(e.message.contains("15 bytes"), "{e}");
@@ -345,10 +299,7 @@ fn size_limit() {
 
 #[test]
 fn documents_limit() {
-    let limits = Limits {
-        max_documents: 3,
-        ..Limits::default()
-    };
+    let limits = Limits { max_documents: 3, ..Limits::default() };
     parse("f.yaml", "a: 1\n---\n---\nb: 2\n", &limits).unwrap();
     let e = err_with("a: 1\n---\n---\nb: 2\n---\nc: 3\n", &limits);
     assert_eq!(e.pos.line, 5, "{e}");
@@ -357,10 +308,7 @@ fn documents_limit() {
 
 #[test]
 fn nodes_limit() {
-    let limits = Limits {
-        max_nodes: 7,
-        ..Limits::default()
-    };
+    let limits = Limits { max_nodes: 7, ..Limits::default() };
     // mapping + 3 keys + 3 values = 7
     parse("f.yaml", "a: 1\nb: 2\nc: 3\n", &limits).unwrap();
     let e = err_with("a: 1\nb: 2\nc: 3\nd: 4\n", &limits);
@@ -391,37 +339,13 @@ inline:
 ";
     let docs = ok(text);
     let svc = docs[0].root.get("svc").unwrap();
-    let keys: Vec<_> = svc
-        .as_map()
-        .unwrap()
-        .iter()
-        .map(|(k, _)| k.scalar_text().unwrap())
-        .collect();
-    assert_eq!(
-        keys,
-        ["name", "image", "port", "debug", "replicas"],
-        "merged where `<<` stood"
-    );
-    assert_eq!(
-        svc.str_at(&["replicas"]),
-        Some("3"),
-        "explicit keys win, even after the merge"
-    );
-    assert_eq!(
-        svc.str_at(&["port"]),
-        Some("80"),
-        "the earlier merged mapping wins"
-    );
+    let keys: Vec<_> = svc.as_map().unwrap().iter().map(|(k, _)| k.scalar_text().unwrap()).collect();
+    assert_eq!(keys, ["name", "image", "port", "debug", "replicas"], "merged where `<<` stood");
+    assert_eq!(svc.str_at(&["replicas"]), Some("3"), "explicit keys win, even after the merge");
+    assert_eq!(svc.str_at(&["port"]), Some("80"), "the earlier merged mapping wins");
     assert_eq!(svc.str_at(&["debug"]), Some("true"));
-    assert_eq!(
-        svc.get("image").unwrap().pos,
-        pos(2, 10),
-        "merged entries keep their origin"
-    );
-    assert_eq!(
-        docs[0].root.get("inline").unwrap().to_json(),
-        serde_json::json!({"a": 1, "b": 2})
-    );
+    assert_eq!(svc.get("image").unwrap().pos, pos(2, 10), "merged entries keep their origin");
+    assert_eq!(docs[0].root.get("inline").unwrap().to_json(), serde_json::json!({"a": 1, "b": 2}));
 
     // A quoted "<<" is an ordinary key.
     let docs = ok("m: {'<<': 1}\n");
@@ -451,8 +375,7 @@ fn empty_documents_are_skipped_but_counted() {
 
 #[test]
 fn block_scalars_keep_text_and_style() {
-    let docs =
-        ok("clip: |\n  one\n  two\n\nkeep: |+\n  x\n\nstrip: |-\n  y\nfold: >\n  a\n  b\n\n  c\n");
+    let docs = ok("clip: |\n  one\n  two\n\nkeep: |+\n  x\n\nstrip: |-\n  y\nfold: >\n  a\n  b\n\n  c\n");
     let root = &docs[0].root;
     let clip = scalar(root.get("clip").unwrap());
     assert_eq!(clip.text, "one\ntwo\n");
@@ -462,11 +385,7 @@ fn block_scalars_keep_text_and_style() {
     let fold = scalar(root.get("fold").unwrap());
     assert_eq!(fold.text, "a b\nc\n");
     assert_eq!(fold.style, ScalarStyle::Folded);
-    assert_eq!(
-        root.get("clip").unwrap().pos,
-        pos(1, 7),
-        "a block scalar is at its indicator"
-    );
+    assert_eq!(root.get("clip").unwrap().pos, pos(1, 7), "a block scalar is at its indicator");
     assert_eq!(root.get("keep").unwrap().pos, pos(5, 7));
 
     let docs = ok("- |  # comment | here\n  x\n-\n  >-\n   y\n- !!str |\n  z\n--- |\n  top\n");
@@ -484,27 +403,16 @@ fn quoted_scalars_keep_style_and_unescape() {
     let docs = ok("s: 'it''s'\nd: \"tab\\there \\u00e9\"\np: plain text\n");
     let root = &docs[0].root;
     let s = scalar(root.get("s").unwrap());
-    assert_eq!(
-        (s.text.as_str(), s.style),
-        ("it's", ScalarStyle::SingleQuoted)
-    );
+    assert_eq!((s.text.as_str(), s.style), ("it's", ScalarStyle::SingleQuoted));
     let d = scalar(root.get("d").unwrap());
-    assert_eq!(
-        (d.text.as_str(), d.style),
-        ("tab\there é", ScalarStyle::DoubleQuoted)
-    );
+    assert_eq!((d.text.as_str(), d.style), ("tab\there é", ScalarStyle::DoubleQuoted));
     let pl = scalar(root.get("p").unwrap());
-    assert_eq!(
-        (pl.text.as_str(), pl.style),
-        ("plain text", ScalarStyle::Plain)
-    );
+    assert_eq!((pl.text.as_str(), pl.style), ("plain text", ScalarStyle::Plain));
 }
 
 #[test]
 fn to_json_typing() {
-    let v = json(
-        "s: \"1\"\nn: 1\nf: 1.5\nt: true\ny: yes\nz: ~\ne:\nq: 'true'\nh: 0x1f\nstr: !!str 12\nns: ! 12\n",
-    );
+    let v = json("s: \"1\"\nn: 1\nf: 1.5\nt: true\ny: yes\nz: ~\ne:\nq: 'true'\nh: 0x1f\nstr: !!str 12\nns: ! 12\n");
     assert_eq!(
         v,
         serde_json::json!({
@@ -516,9 +424,7 @@ fn to_json_typing() {
 
 #[test]
 fn to_json_never_panics_on_odd_numbers() {
-    let v = json(
-        "a: -0x-8000000000000000\nb: 0x+1\nc: -0o17\nd: 99999999999999999999\ne: -9223372036854775808\n",
-    );
+    let v = json("a: -0x-8000000000000000\nb: 0x+1\nc: -0o17\nd: 99999999999999999999\ne: -9223372036854775808\n");
     assert_eq!(
         v,
         serde_json::json!({
@@ -529,9 +435,7 @@ fn to_json_never_panics_on_odd_numbers() {
 
 #[test]
 fn tags_are_kept_in_resolved_form() {
-    let docs = ok(
-        "%TAG !e! tag:example.com,2000:\n---\na: !!str 1\nb: !local x\nc: !e!thing y\nd: !!map {k: v}\n",
-    );
+    let docs = ok("%TAG !e! tag:example.com,2000:\n---\na: !!str 1\nb: !local x\nc: !e!thing y\nd: !!map {k: v}\n");
     let root = &docs[0].root;
     let tag = |k: &str| root.get(k).unwrap().tag.clone();
     assert_eq!(tag("a").as_deref(), Some("tag:yaml.org,2002:str"));
@@ -585,14 +489,9 @@ fn hostile_inputs_do_not_panic() {
     };
     for _ in 0..3000 {
         let len = (next() % 40) as usize;
-        let text: String = (0..len)
-            .map(|_| pieces[(next() % pieces.len() as u64) as usize])
-            .collect();
+        let text: String = (0..len).map(|_| pieces[(next() % pieces.len() as u64) as usize]).collect();
         if let Err(e) = p(&text) {
-            assert!(
-                !e.message.contains("internal parser error"),
-                "{text:?}: {e}"
-            );
+            assert!(!e.message.contains("internal parser error"), "{text:?}: {e}");
             assert!(e.pos.line >= 1 && e.pos.col >= 1, "{text:?}: {e}");
         }
     }
@@ -636,10 +535,7 @@ metadata:
     };
     assert_eq!(objs[0].id, id("", "v1", "ConfigMap", Some("prod"), "cm"));
     assert_eq!(objs[1].id, id("apps", "v1", "Deployment", None, "web"));
-    assert_eq!(
-        objs[2].id,
-        id("rbac.authorization.k8s.io", "v1", "ClusterRole", None, "42")
-    );
+    assert_eq!(objs[2].id, id("rbac.authorization.k8s.io", "v1", "ClusterRole", None, "42"));
     assert_eq!(objs[1].doc_index, 1);
     assert_eq!(objs[1].pos, pos(7, 1));
     assert_eq!(objs[1].file, "f.yaml");
@@ -674,10 +570,7 @@ metadata:
     assert_eq!(first.pos, pos(4, 3));
     assert_eq!(first.doc_index, 0);
     let e = objs[1].as_ref().unwrap_err();
-    assert_eq!(
-        e.message,
-        "document 1, item 2 is not a Kubernetes object: missing metadata.name"
-    );
+    assert_eq!(e.message, "document 1, item 2 is not a Kubernetes object: missing metadata.name");
     assert_eq!(e.pos, pos(9, 13));
     assert_eq!(objs[2].as_ref().unwrap().id.kind, "AllowList");
 }
@@ -710,36 +603,18 @@ kind: List
     assert_eq!(errs.len(), 6);
     assert_eq!(errs[0].pos, pos(1, 1));
     assert!(
-        errs[0]
-            .message
-            .starts_with("document 1 is not a Kubernetes object: it is a sequence"),
+        errs[0].message.starts_with("document 1 is not a Kubernetes object: it is a sequence"),
         "{}",
         errs[0].message
     );
-    assert_eq!(
-        errs[1].message,
-        "document 2 is not a Kubernetes object: missing metadata.name"
-    );
+    assert_eq!(errs[1].message, "document 2 is not a Kubernetes object: missing metadata.name");
     assert_eq!(errs[1].pos, pos(3, 1));
     assert_eq!(errs[1].doc_index, 1);
-    assert_eq!(
-        errs[2].message,
-        "document 3 is not a Kubernetes object: missing apiVersion"
-    );
+    assert_eq!(errs[2].message, "document 3 is not a Kubernetes object: missing apiVersion");
     assert_eq!(errs[3].pos, pos(11, 7));
-    assert!(
-        errs[3]
-            .message
-            .contains("kind must be a non-empty string, found a sequence"),
-        "{}",
-        errs[3].message
-    );
+    assert!(errs[3].message.contains("kind must be a non-empty string, found a sequence"), "{}", errs[3].message);
     assert_eq!(errs[4].pos, pos(17, 17));
-    assert!(
-        errs[4].message.contains("generateName"),
-        "{}",
-        errs[4].message
-    );
+    assert!(errs[4].message.contains("generateName"), "{}", errs[4].message);
     assert!(errs[5].message.contains("items"), "{}", errs[5].message);
     assert!(errs[1].to_string().starts_with("f.yaml:3:1: document 2"));
 }

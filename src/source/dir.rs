@@ -47,18 +47,9 @@ pub(super) trait RawTree {
     fn label(&self) -> String;
     fn root(&self) -> Self::Dir;
     /// The entry `name` of `dir` (`path` is its repository path, for messages), `None` when absent.
-    fn lookup(
-        &self,
-        dir: &Self::Dir,
-        name: &str,
-        path: &str,
-    ) -> Result<Found<Self::Dir, Self::File>, SourceError>;
+    fn lookup(&self, dir: &Self::Dir, name: &str, path: &str) -> Result<Found<Self::Dir, Self::File>, SourceError>;
     /// All entries of `dir` (`path` is its repository path, for messages), in any order.
-    fn entries(
-        &self,
-        dir: &Self::Dir,
-        path: &str,
-    ) -> Result<RawEntries<Self::Dir, Self::File>, SourceError>;
+    fn entries(&self, dir: &Self::Dir, path: &str) -> Result<RawEntries<Self::Dir, Self::File>, SourceError>;
 }
 
 /// What a path resolves to.
@@ -85,16 +76,12 @@ fn join_phys(stack: &[(String, impl Sized)], name: &str) -> String {
 }
 
 /// Resolve `path` (normalised, repository-relative) inside `tree`, following symlinks within the root.
-pub(super) fn resolve<T: RawTree>(
-    tree: &T,
-    path: &str,
-) -> Result<Resolved<T::Dir, T::File>, SourceError> {
+pub(super) fn resolve<T: RawTree>(tree: &T, path: &str) -> Result<Resolved<T::Dir, T::File>, SourceError> {
     let root = tree.root();
     // Resolved physical directories below the root: (name, handle).
     let mut stack: Vec<(String, T::Dir)> = Vec::new();
     // Names still to resolve, each with the index (into `links`) of the symlink whose target it came from.
-    let mut pending: VecDeque<(String, Option<usize>)> =
-        path.split('/').map(|s| (s.to_string(), None)).collect();
+    let mut pending: VecDeque<(String, Option<usize>)> = path.split('/').map(|s| (s.to_string(), None)).collect();
     // Symlinks followed so far: (physical path of the link, target).
     let mut links: Vec<(String, String)> = Vec::new();
     while let Some((seg, origin)) = pending.pop_front() {
@@ -108,10 +95,7 @@ pub(super) fn resolve<T: RawTree>(
                         }
                         None => "the path leads above the root".to_string(),
                     };
-                    return Err(SourceError::Escapes {
-                        path: path.to_string(),
-                        reason,
-                    });
+                    return Err(SourceError::Escapes { path: path.to_string(), reason });
                 }
                 continue;
             }
@@ -129,27 +113,17 @@ pub(super) fn resolve<T: RawTree>(
             None => return Ok(Resolved::Missing),
             Some(Raw::Dir(d)) => stack.push((seg, d)),
             Some(Raw::File(f)) => {
-                return Ok(if last {
-                    Resolved::File(f)
-                } else {
-                    Resolved::NotDir(here)
-                });
+                return Ok(if last { Resolved::File(f) } else { Resolved::NotDir(here) });
             }
             Some(Raw::Submodule) => {
                 if last {
                     return Ok(Resolved::Submodule(here));
                 }
-                return Err(SourceError::Submodule {
-                    snapshot: tree.label(),
-                    path: here,
-                });
+                return Err(SourceError::Submodule { snapshot: tree.label(), path: here });
             }
             Some(Raw::Link(target)) => {
                 if links.len() >= MAX_HOPS {
-                    return Err(SourceError::SymlinkLoop {
-                        snapshot: tree.label(),
-                        path: path.to_string(),
-                    });
+                    return Err(SourceError::SymlinkLoop { snapshot: tree.label(), path: path.to_string() });
                 }
                 // A target that is not UTF-8 names something no listing shows: treat it as dangling.
                 let Ok(target) = String::from_utf8(target) else {
@@ -194,22 +168,10 @@ pub(super) fn kind_of<T: RawTree>(tree: &T, path: &str) -> Result<Option<EntryKi
 pub(super) fn file_of<T: RawTree>(tree: &T, path: &str) -> Result<T::File, SourceError> {
     match resolve(tree, path)? {
         Resolved::File(f) => Ok(f),
-        Resolved::Missing => Err(SourceError::NotFound {
-            snapshot: tree.label(),
-            path: path.to_string(),
-        }),
-        Resolved::NotDir(p) => Err(SourceError::NotDir {
-            snapshot: tree.label(),
-            path: p,
-        }),
-        Resolved::Dir(..) => Err(SourceError::IsDir {
-            snapshot: tree.label(),
-            path: path.to_string(),
-        }),
-        Resolved::Submodule(p) => Err(SourceError::Submodule {
-            snapshot: tree.label(),
-            path: p,
-        }),
+        Resolved::Missing => Err(SourceError::NotFound { snapshot: tree.label(), path: path.to_string() }),
+        Resolved::NotDir(p) => Err(SourceError::NotDir { snapshot: tree.label(), path: p }),
+        Resolved::Dir(..) => Err(SourceError::IsDir { snapshot: tree.label(), path: path.to_string() }),
+        Resolved::Submodule(p) => Err(SourceError::Submodule { snapshot: tree.label(), path: p }),
     }
 }
 
@@ -218,28 +180,16 @@ pub(super) fn list_of<T: RawTree>(tree: &T, path: &str) -> Result<Vec<DirEntry>,
     let (dir, phys) = match resolve(tree, path)? {
         Resolved::Dir(d, phys) => (d, phys),
         Resolved::Missing => {
-            return Err(SourceError::NotFound {
-                snapshot: tree.label(),
-                path: path.to_string(),
-            });
+            return Err(SourceError::NotFound { snapshot: tree.label(), path: path.to_string() });
         }
         Resolved::NotDir(p) => {
-            return Err(SourceError::NotDir {
-                snapshot: tree.label(),
-                path: p,
-            });
+            return Err(SourceError::NotDir { snapshot: tree.label(), path: p });
         }
         Resolved::File(_) => {
-            return Err(SourceError::NotDir {
-                snapshot: tree.label(),
-                path: path.to_string(),
-            });
+            return Err(SourceError::NotDir { snapshot: tree.label(), path: path.to_string() });
         }
         Resolved::Submodule(p) => {
-            return Err(SourceError::Submodule {
-                snapshot: tree.label(),
-                path: p,
-            });
+            return Err(SourceError::Submodule { snapshot: tree.label(), path: p });
         }
     };
     let mut out = Vec::new();
@@ -253,29 +203,19 @@ pub(super) fn list_of<T: RawTree>(tree: &T, path: &str) -> Result<Vec<DirEntry>,
             Raw::Dir(_) => EntryKind::Dir,
             Raw::Submodule => EntryKind::Submodule,
             Raw::Link(_) => {
-                let link = if phys.is_empty() {
-                    name.clone()
-                } else {
-                    format!("{phys}/{name}")
-                };
+                let link = if phys.is_empty() { name.clone() } else { format!("{phys}/{name}") };
                 match resolve(tree, &link) {
                     Ok(Resolved::File(_)) => EntryKind::File,
                     Ok(Resolved::Dir(..)) => EntryKind::Dir,
                     Ok(Resolved::Submodule(_)) => EntryKind::Submodule,
                     Ok(Resolved::Missing | Resolved::NotDir(_)) => continue,
                     // Listed so that reading it reports the problem (see the module docs).
-                    Err(SourceError::Escapes { .. } | SourceError::SymlinkLoop { .. }) => {
-                        EntryKind::File
-                    }
+                    Err(SourceError::Escapes { .. } | SourceError::SymlinkLoop { .. }) => EntryKind::File,
                     Err(e) => return Err(e),
                 }
             }
         };
-        out.push(DirEntry {
-            name,
-            kind,
-            symlink,
-        });
+        out.push(DirEntry { name, kind, symlink });
     }
     out.sort();
     Ok(out)
@@ -289,14 +229,10 @@ pub struct DirBackend {
 impl DirBackend {
     /// Open the directory `root` (canonicalised; an error when it is missing or not a directory).
     pub fn open(root: PathBuf) -> Result<Self, SourceError> {
-        let canon = fs::canonicalize(&root).map_err(|source| SourceError::Io {
-            path: root.display().to_string(),
-            source,
-        })?;
-        let meta = fs::metadata(&canon).map_err(|source| SourceError::Io {
-            path: canon.display().to_string(),
-            source,
-        })?;
+        let canon =
+            fs::canonicalize(&root).map_err(|source| SourceError::Io { path: root.display().to_string(), source })?;
+        let meta =
+            fs::metadata(&canon).map_err(|source| SourceError::Io { path: canon.display().to_string(), source })?;
         if !meta.is_dir() {
             return Err(SourceError::Io {
                 path: canon.display().to_string(),
@@ -315,10 +251,7 @@ impl DirBackend {
     }
 
     fn io(&self, path: &str, source: std::io::Error) -> SourceError {
-        SourceError::Io {
-            path: format!("{} (in {})", display_path(path), self.root.display()),
-            source,
-        }
+        SourceError::Io { path: format!("{} (in {})", display_path(path), self.root.display()), source }
     }
 
     /// Classify `full` (whose parent directory holds no symlinks) without following it.
@@ -330,9 +263,7 @@ impl DirBackend {
     ) -> Result<Option<Raw<PathBuf, PathBuf>>, SourceError> {
         if ft.is_symlink() {
             let target = fs::read_link(&full).map_err(|e| self.io(path, e))?;
-            return Ok(Some(Raw::Link(
-                target.into_os_string().into_encoded_bytes(),
-            )));
+            return Ok(Some(Raw::Link(target.into_os_string().into_encoded_bytes())));
         }
         if ft.is_dir() {
             // An unreadable directory is a directory: reading into it reports the real error.
@@ -364,32 +295,16 @@ impl RawTree for DirBackend {
         self.root.clone()
     }
 
-    fn lookup(
-        &self,
-        dir: &PathBuf,
-        name: &str,
-        path: &str,
-    ) -> Result<Option<Raw<PathBuf, PathBuf>>, SourceError> {
+    fn lookup(&self, dir: &PathBuf, name: &str, path: &str) -> Result<Option<Raw<PathBuf, PathBuf>>, SourceError> {
         let full = dir.join(name);
         match fs::symlink_metadata(&full) {
             Ok(meta) => self.classify(full, meta.file_type(), path),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
-                ) =>
-            {
-                Ok(None)
-            }
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) => Ok(None),
             Err(e) => Err(self.io(path, e)),
         }
     }
 
-    fn entries(
-        &self,
-        dir: &PathBuf,
-        path: &str,
-    ) -> Result<Vec<(String, Raw<PathBuf, PathBuf>)>, SourceError> {
+    fn entries(&self, dir: &PathBuf, path: &str) -> Result<Vec<(String, Raw<PathBuf, PathBuf>)>, SourceError> {
         let mut out = Vec::new();
         let rd = fs::read_dir(dir).map_err(|e| self.io(path, e))?;
         for entry in rd {
@@ -400,11 +315,7 @@ impl RawTree for DirBackend {
             if name == ".git" {
                 continue;
             }
-            let child = if path.is_empty() {
-                name.clone()
-            } else {
-                format!("{path}/{name}")
-            };
+            let child = if path.is_empty() { name.clone() } else { format!("{path}/{name}") };
             let ft = entry.file_type().map_err(|e| self.io(&child, e))?;
             if let Some(raw) = self.classify(entry.path(), ft, &child)? {
                 out.push((name, raw));

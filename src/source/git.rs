@@ -29,11 +29,7 @@ fn message(e: &gix::Error) -> String {
             parts.push(s);
         }
     }
-    if parts.is_empty() {
-        e.to_string()
-    } else {
-        parts.join(": ")
-    }
+    if parts.is_empty() { e.to_string() } else { parts.join(": ") }
 }
 
 fn open_repo(repo: &Path) -> Result<gix::ThreadSafeRepository, SourceError> {
@@ -57,38 +53,20 @@ fn repo_name(repo: &gix::ThreadSafeRepository) -> String {
 }
 
 /// Resolve `rev` to (commit id, tree id), peeling annotated tags.
-fn commit_and_tree(
-    repo: &gix::Repository,
-    name: &str,
-    rev: &str,
-) -> Result<(ObjectId, ObjectId), SourceError> {
-    let err = |message: String| SourceError::Revision {
-        repo: name.to_string(),
-        rev: rev.to_string(),
-        message,
-    };
-    let id = repo.rev_parse_single(rev).map_err(|e| {
-        err(format!(
-            "{}; give a branch, tag, commit SHA or expression like HEAD~1",
-            message(&e)
-        ))
-    })?;
+fn commit_and_tree(repo: &gix::Repository, name: &str, rev: &str) -> Result<(ObjectId, ObjectId), SourceError> {
+    let err = |message: String| SourceError::Revision { repo: name.to_string(), rev: rev.to_string(), message };
+    let id = repo
+        .rev_parse_single(rev)
+        .map_err(|e| err(format!("{}; give a branch, tag, commit SHA or expression like HEAD~1", message(&e))))?;
     let object = id.object().map_err(|e| err(message(&e)))?;
     let kind = object.kind;
-    let commit = object
-        .peel_to_commit()
-        .map_err(|e| err(format!("names a {kind}, not a commit ({})", message(&e))))?;
+    let commit = object.peel_to_commit().map_err(|e| err(format!("names a {kind}, not a commit ({})", message(&e))))?;
     let tree = commit.tree_id().map_err(|e| err(message(&e)))?.detach();
     Ok((commit.id, tree))
 }
 
 /// Decode tree `id` into its UTF-8-named entries, sorted by name.
-fn load_tree(
-    repo: &gix::Repository,
-    label: &str,
-    path: &str,
-    id: ObjectId,
-) -> Result<Vec<TreeEntry>, SourceError> {
+fn load_tree(repo: &gix::Repository, label: &str, path: &str, id: ObjectId) -> Result<Vec<TreeEntry>, SourceError> {
     let git_err = |e: gix::Error| SourceError::Git {
         repo: label.to_string(),
         message: format!("reading tree {id} at {:?}: {}", path, message(&e)),
@@ -101,11 +79,7 @@ fn load_tree(
         .filter_map(|e| {
             // Names that are not UTF-8 cannot be named by a repository path: left out.
             let name = std::str::from_utf8(e.filename.as_ref()).ok()?;
-            Some(TreeEntry {
-                name: name.to_string(),
-                mode: e.mode.kind(),
-                id: e.oid.to_owned(),
-            })
+            Some(TreeEntry { name: name.to_string(), mode: e.mode.kind(), id: e.oid.to_owned() })
         })
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
@@ -129,13 +103,7 @@ impl GitBackend {
         let local = ts.to_thread_local();
         let (commit, tree) = commit_and_tree(&local, &repo.display().to_string(), rev)?;
         let label = format!("git:{name}@{}", commit.to_hex_with_len(8));
-        Ok(GitBackend {
-            repo: ts,
-            commit,
-            tree,
-            label,
-            trees: Mutex::new(HashMap::new()),
-        })
+        Ok(GitBackend { repo: ts, commit, tree, label, trees: Mutex::new(HashMap::new()) })
     }
 
     /// The full hex id of the commit this snapshot is at.
@@ -161,12 +129,7 @@ impl GitBackend {
         Ok(entries)
     }
 
-    fn blob(
-        &self,
-        repo: &gix::Repository,
-        id: ObjectId,
-        path: &str,
-    ) -> Result<Vec<u8>, SourceError> {
+    fn blob(&self, repo: &gix::Repository, id: ObjectId, path: &str) -> Result<Vec<u8>, SourceError> {
         let git_err = |msg: String| SourceError::Git {
             repo: self.label.clone(),
             message: format!("reading blob {id} at {path:?}: {msg}"),
@@ -179,10 +142,7 @@ impl GitBackend {
     }
 
     fn view(&self) -> View<'_> {
-        View {
-            backend: self,
-            repo: self.repo.to_thread_local(),
-        }
+        View { backend: self, repo: self.repo.to_thread_local() }
     }
 }
 
@@ -215,34 +175,19 @@ impl RawTree for View<'_> {
         self.backend.tree
     }
 
-    fn lookup(
-        &self,
-        dir: &ObjectId,
-        name: &str,
-        path: &str,
-    ) -> Result<Option<Raw<ObjectId, ObjectId>>, SourceError> {
-        let entries = self
-            .backend
-            .tree_entries(&self.repo, *dir, super::parent(path))?;
+    fn lookup(&self, dir: &ObjectId, name: &str, path: &str) -> Result<Option<Raw<ObjectId, ObjectId>>, SourceError> {
+        let entries = self.backend.tree_entries(&self.repo, *dir, super::parent(path))?;
         match entries.binary_search_by(|e| e.name.as_str().cmp(name)) {
             Ok(i) => Ok(Some(self.raw(&entries[i], path)?)),
             Err(_) => Ok(None),
         }
     }
 
-    fn entries(
-        &self,
-        dir: &ObjectId,
-        path: &str,
-    ) -> Result<Vec<(String, Raw<ObjectId, ObjectId>)>, SourceError> {
+    fn entries(&self, dir: &ObjectId, path: &str) -> Result<Vec<(String, Raw<ObjectId, ObjectId>)>, SourceError> {
         let entries = self.backend.tree_entries(&self.repo, *dir, path)?;
         let mut out = Vec::with_capacity(entries.len());
         for e in entries.iter() {
-            let child = if path.is_empty() {
-                e.name.clone()
-            } else {
-                format!("{path}/{}", e.name)
-            };
+            let child = if path.is_empty() { e.name.clone() } else { format!("{path}/{}", e.name) };
             out.push((e.name.clone(), self.raw(e, &child)?));
         }
         Ok(out)
@@ -305,14 +250,7 @@ pub fn changed_paths(repo: &Path, base: &str, head: &str) -> Result<Vec<ChangedP
     };
     let mut out = Vec::new();
     if base_tree != head_tree {
-        diff_trees(
-            &local,
-            &label,
-            "",
-            Some(base_tree),
-            Some(head_tree),
-            &mut out,
-        )?;
+        diff_trees(&local, &label, "", Some(base_tree), Some(head_tree), &mut out)?;
     }
     out.sort();
     Ok(out)
@@ -341,18 +279,9 @@ fn diff_trees(
         pairs.entry(&e.name).or_default().1 = Some(e);
     }
     for (name, pair) in pairs {
-        let path = if prefix.is_empty() {
-            name.to_string()
-        } else {
-            format!("{prefix}/{name}")
-        };
+        let path = if prefix.is_empty() { name.to_string() } else { format!("{prefix}/{name}") };
         let is_tree = |e: &TreeEntry| e.mode == Mode::Tree;
-        let push = |out: &mut Vec<ChangedPath>, kind| {
-            out.push(ChangedPath {
-                path: path.clone(),
-                kind,
-            })
-        };
+        let push = |out: &mut Vec<ChangedPath>, kind| out.push(ChangedPath { path: path.clone(), kind });
         match pair {
             (Some(o), Some(n)) if o.mode == n.mode && o.id == n.id => {}
             (Some(o), Some(n)) => match (is_tree(o), is_tree(n)) {

@@ -28,9 +28,7 @@ pub enum SourceError {
     IsDir { snapshot: String, path: String },
     #[error("{path}: is not a directory in {snapshot}")]
     NotDir { snapshot: String, path: String },
-    #[error(
-        "{path}: escapes the repository root ({reason}); references must stay inside the repository"
-    )]
+    #[error("{path}: escapes the repository root ({reason}); references must stay inside the repository")]
     Escapes { path: String, reason: String },
     #[error(
         "{path}: git submodules are not supported (in {snapshot}); vendor the content or reference it as a separate repository"
@@ -41,11 +39,7 @@ pub enum SourceError {
     #[error("cannot open git repository {repo}: {message}")]
     OpenRepo { repo: String, message: String },
     #[error("cannot resolve revision {rev:?} in {repo}: {message}")]
-    Revision {
-        repo: String,
-        rev: String,
-        message: String,
-    },
+    Revision { repo: String, rev: String, message: String },
     #[error("git error in {repo}: {message}")]
     Git { repo: String, message: String },
     #[error("{path}: {source}")]
@@ -119,18 +113,13 @@ pub struct Snapshot {
 
 impl std::fmt::Debug for Snapshot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Snapshot")
-            .field("label", &self.backend.label())
-            .finish()
+        f.debug_struct("Snapshot").field("label", &self.backend.label()).finish()
     }
 }
 
 impl Snapshot {
     pub fn new(backend: Arc<dyn Backend>) -> Self {
-        Snapshot {
-            backend,
-            log: Arc::new(Mutex::new(Access::default())),
-        }
+        Snapshot { backend, log: Arc::new(Mutex::new(Access::default())) }
     }
 
     /// A snapshot of a directory on disk.
@@ -149,18 +138,12 @@ impl Snapshot {
         if prefix.is_empty() {
             return Ok(self.fork());
         }
-        Ok(Self::new(Arc::new(SubdirBackend::new(
-            self.backend.clone(),
-            prefix.to_string(),
-        )?)))
+        Ok(Self::new(Arc::new(SubdirBackend::new(self.backend.clone(), prefix.to_string())?)))
     }
 
     /// Same tree, fresh access log.
     pub fn fork(&self) -> Self {
-        Snapshot {
-            backend: self.backend.clone(),
-            log: Arc::new(Mutex::new(Access::default())),
-        }
+        Snapshot { backend: self.backend.clone(), log: Arc::new(Mutex::new(Access::default())) }
     }
 
     pub fn label(&self) -> String {
@@ -229,10 +212,7 @@ impl Snapshot {
                 continue;
             }
             for e in self.list(&d)? {
-                let p = join(&d, &e.name).map_err(|reason| SourceError::Escapes {
-                    path: e.name.clone(),
-                    reason,
-                })?;
+                let p = join(&d, &e.name).map_err(|reason| SourceError::Escapes { path: e.name.clone(), reason })?;
                 match e.kind {
                     EntryKind::File => out.files.push(p),
                     // A symlinked directory is not descended into: a link to an ancestor would never end.

@@ -26,11 +26,7 @@ pub fn join(base: &str, rel: &str) -> Result<String, String> {
     if rel.starts_with('/') {
         return Err(format!("absolute path {rel:?}"));
     }
-    if base.is_empty() {
-        normalize(rel)
-    } else {
-        normalize(&format!("{base}/{rel}"))
-    }
+    if base.is_empty() { normalize(rel) } else { normalize(&format!("{base}/{rel}")) }
 }
 
 /// The parent directory of a normalised path (`""` for top-level entries and for the root).

@@ -13,14 +13,8 @@ impl SubdirBackend {
     pub fn new(inner: Arc<dyn Backend>, prefix: String) -> Result<Self, SourceError> {
         match inner.kind(&prefix)? {
             Some(EntryKind::Dir) => Ok(SubdirBackend { inner, prefix }),
-            Some(_) => Err(SourceError::NotDir {
-                snapshot: inner.label(),
-                path: prefix,
-            }),
-            None => Err(SourceError::NotFound {
-                snapshot: inner.label(),
-                path: prefix,
-            }),
+            Some(_) => Err(SourceError::NotDir { snapshot: inner.label(), path: prefix }),
+            None => Err(SourceError::NotFound { snapshot: inner.label(), path: prefix }),
         }
     }
 
@@ -38,18 +32,15 @@ impl SubdirBackend {
             None => p,
         };
         match err {
-            SourceError::NotFound { snapshot, path } => SourceError::NotFound {
-                snapshot: self.label_of(snapshot),
-                path: fix(path),
-            },
-            SourceError::IsDir { snapshot, path } => SourceError::IsDir {
-                snapshot: self.label_of(snapshot),
-                path: fix(path),
-            },
-            SourceError::NotDir { snapshot, path } => SourceError::NotDir {
-                snapshot: self.label_of(snapshot),
-                path: fix(path),
-            },
+            SourceError::NotFound { snapshot, path } => {
+                SourceError::NotFound { snapshot: self.label_of(snapshot), path: fix(path) }
+            }
+            SourceError::IsDir { snapshot, path } => {
+                SourceError::IsDir { snapshot: self.label_of(snapshot), path: fix(path) }
+            }
+            SourceError::NotDir { snapshot, path } => {
+                SourceError::NotDir { snapshot: self.label_of(snapshot), path: fix(path) }
+            }
             other => other,
         }
     }

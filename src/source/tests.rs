@@ -28,11 +28,7 @@ fn git(dir: &Path, args: &[&str]) -> String {
         .args(args)
         .output()
         .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
@@ -56,11 +52,7 @@ fn two_commit_repo() -> (TempDir, std::path::PathBuf, String, String) {
     std::fs::create_dir(&repo).unwrap();
     git(&repo, &["init", "-q"]);
     write(&repo, "README.md", b"hello\n");
-    write(
-        &repo,
-        "apps/base/kustomization.yaml",
-        b"resources:\n- deploy.yaml\n",
-    );
+    write(&repo, "apps/base/kustomization.yaml", b"resources:\n- deploy.yaml\n");
     write(&repo, "apps/base/deploy.yaml", b"kind: Deployment\n");
     write(&repo, "clusters/prod/cluster.yaml", b"name: prod\n");
     write(&repo, "crlf.txt", b"a\r\nb\r\n");
@@ -68,11 +60,7 @@ fn two_commit_repo() -> (TempDir, std::path::PathBuf, String, String) {
     let sha1 = commit_all(&repo, "one");
     git(&repo, &["tag", "-a", "v1", "-m", "release 1"]);
     git(&repo, &["tag", "v1-light"]);
-    write(
-        &repo,
-        "apps/base/deploy.yaml",
-        b"kind: Deployment\nreplicas: 2\n",
-    );
+    write(&repo, "apps/base/deploy.yaml", b"kind: Deployment\nreplicas: 2\n");
     write(&repo, "apps/overlay/patch.yaml", b"patch: true\n");
     std::fs::remove_file(repo.join("README.md")).unwrap();
     std::fs::rename(repo.join("old.txt"), repo.join("renamed.txt")).unwrap();
@@ -93,11 +81,7 @@ fn assert_same(a: &Snapshot, b: &Snapshot) {
             (Ok(x), Ok(y)) => assert_eq!(x, y, "{f}"),
             // Escaping or looping symlinks are listed but fail to read, alike in both.
             (Err(x), Err(y)) => {
-                assert_eq!(
-                    std::mem::discriminant(&x),
-                    std::mem::discriminant(&y),
-                    "{f}"
-                )
+                assert_eq!(std::mem::discriminant(&x), std::mem::discriminant(&y), "{f}")
             }
             (x, y) => panic!("{f}: {x:?} vs {y:?}"),
         }
@@ -116,19 +100,11 @@ fn assert_same(a: &Snapshot, b: &Snapshot) {
 }
 
 fn file(name: &str) -> DirEntry {
-    DirEntry {
-        name: name.to_string(),
-        kind: EntryKind::File,
-        symlink: false,
-    }
+    DirEntry { name: name.to_string(), kind: EntryKind::File, symlink: false }
 }
 
 fn dir(name: &str) -> DirEntry {
-    DirEntry {
-        name: name.to_string(),
-        kind: EntryKind::Dir,
-        symlink: false,
-    }
+    DirEntry { name: name.to_string(), kind: EntryKind::Dir, symlink: false }
 }
 
 #[test]
@@ -154,45 +130,17 @@ fn git_revisions_and_checkouts_agree() {
         ]
     );
     assert_eq!(head.read("crlf.txt").unwrap(), b"a\r\nb\r\n");
-    assert_eq!(
-        head.read("apps/base/deploy.yaml").unwrap(),
-        b"kind: Deployment\nreplicas: 2\n"
-    );
-    assert_eq!(
-        head.list("").unwrap(),
-        [
-            dir("apps"),
-            dir("clusters"),
-            file("crlf.txt"),
-            file("renamed.txt")
-        ]
-    );
+    assert_eq!(head.read("apps/base/deploy.yaml").unwrap(), b"kind: Deployment\nreplicas: 2\n");
+    assert_eq!(head.list("").unwrap(), [dir("apps"), dir("clusters"), file("crlf.txt"), file("renamed.txt")]);
     assert_eq!(head.list("apps").unwrap(), [dir("base"), dir("overlay")]);
 
     // Rev 1 by annotated tag, lightweight tag, full and short SHA and HEAD~1 equals a checkout of rev 1.
     let wt1 = tmp.path().join("wt1");
-    git(
-        &repo,
-        &[
-            "worktree",
-            "add",
-            "-q",
-            "--detach",
-            wt1.to_str().unwrap(),
-            "v1",
-        ],
-    );
+    git(&repo, &["worktree", "add", "-q", "--detach", wt1.to_str().unwrap(), "v1"]);
     assert!(wt1.join(".git").exists());
     let work1 = Snapshot::dir(&wt1).unwrap();
     assert!(!work1.list("").unwrap().iter().any(|e| e.name == ".git"));
-    for rev in [
-        "v1",
-        "v1-light",
-        sha1.as_str(),
-        &sha1[..7],
-        "HEAD~1",
-        "main~1",
-    ] {
+    for rev in ["v1", "v1-light", sha1.as_str(), &sha1[..7], "HEAD~1", "main~1"] {
         let snap = Snapshot::git(&repo, rev).unwrap();
         assert_same(&snap, &work1);
         assert_eq!(snap.read("README.md").unwrap(), b"hello\n", "{rev}");
@@ -209,16 +157,7 @@ fn git_revisions_and_checkouts_agree() {
 
     // A bare clone.
     let bare = tmp.path().join("bare.git");
-    git(
-        tmp.path(),
-        &[
-            "clone",
-            "-q",
-            "--bare",
-            repo.to_str().unwrap(),
-            bare.to_str().unwrap(),
-        ],
-    );
+    git(tmp.path(), &["clone", "-q", "--bare", repo.to_str().unwrap(), bare.to_str().unwrap()]);
     let bare_head = GitBackend::open(&bare, "main").unwrap();
     assert_eq!(bare_head.commit_id(), sha2);
     assert_eq!(bare_head.label(), format!("git:bare.git@{}", &sha2[..8]));
@@ -230,10 +169,7 @@ fn git_revisions_and_checkouts_agree() {
 #[test]
 fn reads_errors_and_kinds() {
     let (_tmp, repo, _, _) = two_commit_repo();
-    let snaps = [
-        Snapshot::git(&repo, "main").unwrap(),
-        Snapshot::dir(&repo).unwrap(),
-    ];
+    let snaps = [Snapshot::git(&repo, "main").unwrap(), Snapshot::dir(&repo).unwrap()];
     for s in &snaps {
         assert_eq!(s.kind("").unwrap(), Some(EntryKind::Dir));
         assert_eq!(s.kind("apps/base").unwrap(), Some(EntryKind::Dir));
@@ -271,35 +207,18 @@ fn open_errors() {
         Err(e) => panic!("wrong error: {e}"),
         Ok(_) => panic!("opened a bad revision"),
     }
-    let err = Snapshot::git(&repo, "no-such-branch")
-        .unwrap_err()
-        .to_string();
+    let err = Snapshot::git(&repo, "no-such-branch").unwrap_err().to_string();
     assert!(err.contains("no-such-branch"), "{err}");
     // A blob is not a commit.
     let blob = git(&repo, &["rev-parse", "HEAD:crlf.txt"]);
-    assert!(matches!(
-        GitBackend::open(&repo, &blob),
-        Err(SourceError::Revision { .. })
-    ));
+    assert!(matches!(GitBackend::open(&repo, &blob), Err(SourceError::Revision { .. })));
 
     let plain = tmp.path().join("plain");
     std::fs::create_dir(&plain).unwrap();
-    assert!(matches!(
-        GitBackend::open(&plain, "main"),
-        Err(SourceError::OpenRepo { .. })
-    ));
-    assert!(matches!(
-        changed_paths(&plain, "a", "b"),
-        Err(SourceError::OpenRepo { .. })
-    ));
-    assert!(matches!(
-        DirBackend::open(repo.join("crlf.txt")),
-        Err(SourceError::Io { .. })
-    ));
-    assert!(matches!(
-        DirBackend::open(tmp.path().join("missing")),
-        Err(SourceError::Io { .. })
-    ));
+    assert!(matches!(GitBackend::open(&plain, "main"), Err(SourceError::OpenRepo { .. })));
+    assert!(matches!(changed_paths(&plain, "a", "b"), Err(SourceError::OpenRepo { .. })));
+    assert!(matches!(DirBackend::open(repo.join("crlf.txt")), Err(SourceError::Io { .. })));
+    assert!(matches!(DirBackend::open(tmp.path().join("missing")), Err(SourceError::Io { .. })));
 }
 
 #[test]
@@ -316,10 +235,7 @@ fn access_log_records_exactly_what_was_asked() {
         access.reads.iter().map(String::as_str).collect::<Vec<_>>(),
         ["apps/base/deploy.yaml", "missing.yaml", "nope"]
     );
-    assert_eq!(
-        access.lists.iter().map(String::as_str).collect::<Vec<_>>(),
-        ["apps"]
-    );
+    assert_eq!(access.lists.iter().map(String::as_str).collect::<Vec<_>>(), ["apps"]);
     assert!(access.touches("apps/base/deploy.yaml"));
     assert!(access.touches("apps/new")); // a new entry in a listed directory
     assert!(!access.touches("apps/base/kustomization.yaml"));
@@ -329,20 +245,13 @@ fn access_log_records_exactly_what_was_asked() {
     assert_eq!(fork.label(), snap.label());
     fork.read("crlf.txt").unwrap();
     assert_eq!(fork.access().reads.len(), 1);
-    assert_eq!(
-        snap.access(),
-        access,
-        "the fork's reads stay out of the parent's log"
-    );
+    assert_eq!(snap.access(), access, "the fork's reads stay out of the parent's log");
 }
 
 #[test]
 fn changed_paths_between_revisions() {
     let (_tmp, repo, sha1, sha2) = two_commit_repo();
-    let cp = |path: &str, kind| ChangedPath {
-        path: path.to_string(),
-        kind,
-    };
+    let cp = |path: &str, kind| ChangedPath { path: path.to_string(), kind };
     use ChangeKind::*;
     let changes = changed_paths(&repo, &sha1, &sha2).unwrap();
     assert_eq!(
@@ -408,10 +317,7 @@ fn changed_paths_mode_and_dir_to_file() {
     std::fs::set_permissions(repo.join("run.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
     let b = commit_all(repo, "b");
     use ChangeKind::*;
-    let cp = |path: &str, kind| ChangedPath {
-        path: path.to_string(),
-        kind,
-    };
+    let cp = |path: &str, kind| ChangedPath { path: path.to_string(), kind };
     assert_eq!(
         changed_paths(repo, &a, &b).unwrap(),
         [
@@ -466,10 +372,7 @@ fn symlink_repo() -> TempDir {
 fn symlinks_resolve_inside_the_root_only() {
     let tmp = symlink_repo();
     let repo = tmp.path();
-    let snaps = [
-        Snapshot::git(repo, "HEAD").unwrap(),
-        Snapshot::dir(repo).unwrap(),
-    ];
+    let snaps = [Snapshot::git(repo, "HEAD").unwrap(), Snapshot::dir(repo).unwrap()];
     for s in &snaps {
         let label = s.label();
         assert_eq!(s.read("links/to_file").unwrap(), b"content\n", "{label}");
@@ -481,11 +384,7 @@ fn symlinks_resolve_inside_the_root_only() {
         assert_eq!(s.kind("links/to_dir").unwrap(), Some(EntryKind::Dir));
         assert_eq!(s.kind("links/to_file").unwrap(), Some(EntryKind::File));
         assert_eq!(s.list("links/to_dir").unwrap(), s.list("real").unwrap());
-        assert_eq!(
-            s.list("real").unwrap(),
-            [file("file.txt"), dir("sub")],
-            "{label}"
-        );
+        assert_eq!(s.list("real").unwrap(), [file("file.txt"), dir("sub")], "{label}");
 
         for p in ["links/escape", "links/abs", "links/escape_dir/etc/passwd"] {
             match s.read(p) {
@@ -495,28 +394,16 @@ fn symlinks_resolve_inside_the_root_only() {
                 }
                 other => panic!("{label}: read {p}: {other:?}"),
             }
-            assert!(
-                matches!(s.kind(p), Err(SourceError::Escapes { .. })),
-                "{label} {p}"
-            );
+            assert!(matches!(s.kind(p), Err(SourceError::Escapes { .. })), "{label} {p}");
         }
-        assert!(matches!(
-            s.list("links/escape_dir"),
-            Err(SourceError::Escapes { .. })
-        ));
+        assert!(matches!(s.list("links/escape_dir"), Err(SourceError::Escapes { .. })));
         assert!(matches!(
             s.read("links/loop_a"),
             Err(SourceError::SymlinkLoop { ref path, .. }) if path == "links/loop_a"
         ));
-        assert!(matches!(
-            s.kind("links/loop_b"),
-            Err(SourceError::SymlinkLoop { .. })
-        ));
+        assert!(matches!(s.kind("links/loop_b"), Err(SourceError::SymlinkLoop { .. })));
         assert_eq!(s.kind("links/dangling").unwrap(), None);
-        assert!(matches!(
-            s.read("links/dangling"),
-            Err(SourceError::NotFound { .. })
-        ));
+        assert!(matches!(s.read("links/dangling"), Err(SourceError::NotFound { .. })));
         assert_eq!(s.kind("links/under_file").unwrap(), None);
 
         // Dangling links are left out; escaping and looping ones are listed as files (reading them fails).
@@ -539,11 +426,7 @@ fn symlinks_resolve_inside_the_root_only() {
         );
         // A walk does not descend into symlinked directories (a link to an ancestor would never end).
         let w = s.walk("links").unwrap();
-        assert_eq!(
-            w.symlinked_dirs,
-            ["links/through_dir", "links/to_dir"],
-            "{label}"
-        );
+        assert_eq!(w.symlinked_dirs, ["links/through_dir", "links/to_dir"], "{label}");
     }
     assert_same(&snaps[0], &snaps[1]);
 }
@@ -560,10 +443,7 @@ fn dir_backend_never_follows_links_out_of_the_root() {
     symlink(outside.path(), root.join("a/out")).unwrap();
     symlink(outside.path().join("secret.txt"), root.join("secret")).unwrap();
     let s = Snapshot::dir(root).unwrap();
-    assert!(matches!(
-        s.read("a/out/secret.txt"),
-        Err(SourceError::Escapes { .. })
-    ));
+    assert!(matches!(s.read("a/out/secret.txt"), Err(SourceError::Escapes { .. })));
     assert!(matches!(s.read("secret"), Err(SourceError::Escapes { .. })));
     assert_eq!(s.read("a/ok.txt").unwrap(), b"ok\n");
 
@@ -585,10 +465,7 @@ fn non_utf8_names_are_skipped() {
     write(repo, "ok.txt", b"ok\n");
     std::fs::write(repo.join(OsStr::from_bytes(b"bad\xff.txt")), b"bad\n").unwrap();
     commit_all(repo, "names");
-    for s in [
-        Snapshot::git(repo, "HEAD").unwrap(),
-        Snapshot::dir(repo).unwrap(),
-    ] {
+    for s in [Snapshot::git(repo, "HEAD").unwrap(), Snapshot::dir(repo).unwrap()] {
         assert_eq!(s.list("").unwrap(), [file("ok.txt")], "{}", s.label());
         assert_eq!(s.walk("").unwrap().files, ["ok.txt"]);
     }
@@ -601,27 +478,12 @@ fn submodules_are_reported_not_read() {
     git(repo, &["init", "-q"]);
     write(repo, "apps/app.yaml", b"app\n");
     let first = commit_all(repo, "one");
-    git(
-        repo,
-        &[
-            "update-index",
-            "--add",
-            "--cacheinfo",
-            &format!("160000,{first},apps/sub"),
-        ],
-    );
+    git(repo, &["update-index", "--add", "--cacheinfo", &format!("160000,{first},apps/sub")]);
     git(repo, &["commit", "-q", "-m", "submodule"]);
     let s = Snapshot::git(repo, "HEAD").unwrap();
     assert_eq!(
         s.list("apps").unwrap(),
-        [
-            file("app.yaml"),
-            DirEntry {
-                name: "sub".into(),
-                kind: EntryKind::Submodule,
-                symlink: false,
-            }
-        ]
+        [file("app.yaml"), DirEntry { name: "sub".into(), kind: EntryKind::Submodule, symlink: false }]
     );
     assert_eq!(s.kind("apps/sub").unwrap(), Some(EntryKind::Submodule));
     for r in [s.read("apps/sub"), s.read("apps/sub/x.yaml")] {
@@ -630,20 +492,14 @@ fn submodules_are_reported_not_read() {
             other => panic!("{other:?}"),
         }
     }
-    assert!(matches!(
-        s.list("apps/sub"),
-        Err(SourceError::Submodule { .. })
-    ));
+    assert!(matches!(s.list("apps/sub"), Err(SourceError::Submodule { .. })));
     let walk = s.walk("").unwrap();
     assert_eq!(walk.files, ["apps/app.yaml"]);
     assert_eq!(walk.submodules, ["apps/sub"]);
     let head = git(repo, &["rev-parse", "HEAD"]);
     assert_eq!(
         changed_paths(repo, &first, &head).unwrap(),
-        [ChangedPath {
-            path: "apps/sub".into(),
-            kind: ChangeKind::Added
-        }]
+        [ChangedPath { path: "apps/sub".into(), kind: ChangeKind::Added }]
     );
 
     // On disk, a directory holding a `.git` (a checked-out submodule) is a submodule as well.
@@ -651,10 +507,7 @@ fn submodules_are_reported_not_read() {
     write(repo, "apps/sub/inside.yaml", b"x\n");
     let d = Snapshot::dir(repo).unwrap();
     assert_eq!(d.list("apps").unwrap(), s.list("apps").unwrap());
-    assert!(matches!(
-        d.read("apps/sub/inside.yaml"),
-        Err(SourceError::Submodule { .. })
-    ));
+    assert!(matches!(d.read("apps/sub/inside.yaml"), Err(SourceError::Submodule { .. })));
     assert_eq!(d.walk("").unwrap().submodules, ["apps/sub"]);
 }
 

@@ -25,11 +25,7 @@ fn every_example_kustomization_builds_with_kubectl() {
     }
     let mut dirs = Vec::new();
     kustomization_dirs(&root().join("examples"), &mut dirs);
-    assert!(
-        dirs.len() > 40,
-        "the example estate has {} kustomizations",
-        dirs.len()
-    );
+    assert!(dirs.len() > 40, "the example estate has {} kustomizations", dirs.len());
     let mut failures = Vec::new();
     for d in &dirs {
         // Components are built through the kustomizations that use them.
@@ -37,22 +33,10 @@ fn every_example_kustomization_builds_with_kubectl() {
         if text.contains("kind: Component") {
             continue;
         }
-        let o = Command::new("kubectl")
-            .arg("kustomize")
-            .arg(d)
-            .output()
-            .unwrap();
+        let o = Command::new("kubectl").arg("kustomize").arg(d).output().unwrap();
         if !o.status.success() {
-            failures.push(format!(
-                "{}: {}",
-                d.display(),
-                String::from_utf8_lossy(&o.stderr)
-            ));
+            failures.push(format!("{}: {}", d.display(), String::from_utf8_lossy(&o.stderr)));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "kubectl kustomize failed:\n{}",
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "kubectl kustomize failed:\n{}", failures.join("\n"));
 }

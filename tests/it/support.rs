@@ -14,9 +14,7 @@ pub fn shared(what: &str) -> Option<PathBuf> {
     if p.join(what).exists() {
         Some(p)
     } else {
-        eprintln!(
-            "skipping: ../shared/{what} is absent (it ships beside the project in CI, not with a clone)"
-        );
+        eprintln!("skipping: ../shared/{what} is absent (it ships beside the project in CI, not with a clone)");
         None
     }
 }
@@ -43,12 +41,7 @@ pub fn stderr(o: &Output) -> String {
 /// Run git in `dir` with a fixed identity; panics on failure.
 pub fn git(dir: &Path, args: &[&str]) -> String {
     let o = Command::new("git")
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
+        .args(["-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false"])
         .args(args)
         .current_dir(dir)
         .env("GIT_AUTHOR_NAME", "Test")
@@ -57,11 +50,7 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         .env("GIT_COMMITTER_EMAIL", "test@example.com")
         .output()
         .expect("run git");
-    assert!(
-        o.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert!(o.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8_lossy(&o.stdout).trim().to_string()
 }
 
@@ -76,11 +65,8 @@ pub fn write(dir: &Path, files: &[(&str, &str)]) {
 
 /// Whether `kubectl kustomize` is available; prints why a test skips when not.
 pub fn have_kubectl() -> bool {
-    let ok = Command::new("kubectl")
-        .args(["version", "--client"])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
+    let ok =
+        Command::new("kubectl").args(["version", "--client"]).output().map(|o| o.status.success()).unwrap_or(false);
     if !ok {
         eprintln!("skipping: kubectl is not installed (the reference renderer)");
     }

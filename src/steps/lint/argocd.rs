@@ -30,24 +30,12 @@ pub(crate) fn check(ws: &Workspace, idx: &Index, sink: &mut Sink) {
 fn sources(spec: Option<&Node>) -> Vec<&Node> {
     let Some(spec) = spec else { return Vec::new() };
     let mut out: Vec<&Node> = spec.get("source").into_iter().collect();
-    out.extend(
-        spec.get("sources")
-            .and_then(Node::as_seq)
-            .unwrap_or_default(),
-    );
+    out.extend(spec.get("sources").and_then(Node::as_seq).unwrap_or_default());
     out
 }
 
 fn emit(ws: &Workspace, o: &Obj, node: &Node, msg: String, sink: &mut Sink) {
-    sink.push(
-        Severity::Error,
-        "argocd-path-missing",
-        &ws.repos[o.repo].name,
-        &o.file,
-        node.pos,
-        Some(o.label()),
-        msg,
-    );
+    sink.push(Severity::Error, "argocd-path-missing", &ws.repos[o.repo].name, &o.file, node.pos, Some(o.label()), msg);
 }
 
 fn repo_index(ws: &Workspace, url: &str) -> Option<usize> {
@@ -74,23 +62,13 @@ fn check_source(ws: &Workspace, idx: &Index, o: &Obj, src: &Node, sink: &mut Sin
             ws,
             o,
             path_node,
-            format!(
-                "path {path:?} is not a directory in repository {} ({url}); fix the path",
-                ws.repos[ri].name
-            ),
+            format!("path {path:?} is not a directory in repository {} ({url}); fix the path", ws.repos[ri].name),
             sink,
         );
     }
 }
 
-fn check_generators(
-    ws: &Workspace,
-    idx: &Index,
-    o: &Obj,
-    gens: &[Node],
-    sink: &mut Sink,
-    depth: usize,
-) {
+fn check_generators(ws: &Workspace, idx: &Index, o: &Obj, gens: &[Node], sink: &mut Sink, depth: usize) {
     if depth > 4 {
         return;
     }
@@ -111,22 +89,13 @@ fn check_generators(
             continue;
         };
         let repo = &ws.repos[ri].name;
-        for d in git
-            .get("directories")
-            .and_then(Node::as_seq)
-            .unwrap_or_default()
-        {
+        for d in git.get("directories").and_then(Node::as_seq).unwrap_or_default() {
             let Some(pn) = d.get("path") else { continue };
             let Some(pattern) = pn.as_str() else { continue };
-            if d.get("exclude").and_then(Node::as_str) == Some("true")
-                || super::flux::templated(pattern)
-            {
+            if d.get("exclude").and_then(Node::as_str) == Some("true") || super::flux::templated(pattern) {
                 continue;
             }
-            if !idx.all_dirs[ri]
-                .iter()
-                .any(|dir| !dir.is_empty() && crate::glob::matches(pattern, dir))
-            {
+            if !idx.all_dirs[ri].iter().any(|dir| !dir.is_empty() && crate::glob::matches(pattern, dir)) {
                 emit(
                     ws,
                     o,
@@ -144,10 +113,7 @@ fn check_generators(
             if super::flux::templated(pattern) {
                 continue;
             }
-            if !idx.all_files[ri]
-                .iter()
-                .any(|file| crate::glob::matches(pattern, file))
-            {
+            if !idx.all_files[ri].iter().any(|file| crate::glob::matches(pattern, file)) {
                 emit(
                     ws,
                     o,

@@ -33,10 +33,7 @@ pub(crate) fn check(ws: &Workspace, idx: &Index, sink: &mut Sink) {
         let g = groups.entry(group.to_string()).or_default();
         for path in [["spec", "names", "kind"], ["spec", "claimNames", "kind"]] {
             if let Some(kind) = x.node.str_at(&path) {
-                g.kinds
-                    .entry(kind.to_string())
-                    .or_default()
-                    .extend(versions.iter().cloned());
+                g.kinds.entry(kind.to_string()).or_default().extend(versions.iter().cloned());
             }
         }
     }
@@ -86,10 +83,8 @@ pub(crate) fn check(ws: &Workspace, idx: &Index, sink: &mut Sink) {
                 continue;
             };
             let (group, version) = api.rsplit_once('/').unwrap_or(("", api));
-            let defined = groups
-                .get(group)
-                .and_then(|g| g.kinds.get(kind))
-                .is_some_and(|v| v.is_empty() || v.contains(version));
+            let defined =
+                groups.get(group).and_then(|g| g.kinds.get(kind)).is_some_and(|v| v.is_empty() || v.contains(version));
             if !defined {
                 sink.push(
                     Severity::Error,

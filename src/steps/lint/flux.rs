@@ -73,33 +73,138 @@ pub(crate) fn source_repo(ws: &Workspace, source: &Obj) -> Option<usize> {
     (source.id.name == "flux-system").then_some(source.repo)
 }
 
-/// The source object a Flux Kustomization's `sourceRef` names, preferring one in the same repository.
-pub(crate) fn find_source<'a>(idx: &'a Index, ks: &'a Obj) -> Option<&'a Obj> {
+/// What a Kustomization's `sourceRef` resolves to.
+pub(crate) enum Source<'a> {
+    /// A source object (GitRepository, OCIRepository, Bucket, …).
+    Object(&'a Obj),
+    /// An `ExternalArtifact` produced by an `ArtifactGenerator` (source-watcher): the generator and the
+    /// `spec.artifacts[]` entry.
+    Artifact(&'a Obj, &'a Node),
+}
+
+impl Source<'_> {
+    pub fn label(&self) -> String {
+        match self {
+            Source::Object(o) => o.label(),
+            Source::Artifact(g, a) => {
+                format!("ExternalArtifact {} (from {})", a.str_at(&["name"]).unwrap_or("?"), g.label())
+            }
+        }
+    }
+}
+
+fn is_artifact_generator(o: &Obj) -> bool {
+    o.id.group == "source.extensions.fluxcd.io" && o.id.kind == "ArtifactGenerator"
+}
+
+/// Sort key for candidates of a reference: the same repository first, then the longest shared directory
+/// prefix (each cluster directory of a fleet usually defines its own `flux-system` source).
+fn proximity(from: &Obj, to: &Obj) -> (bool, std::cmp::Reverse<usize>) {
+    let shared = from.file.split('/').zip(to.file.split('/')).take_while(|(a, b)| a == b).count();
+    (from.repo != to.repo, std::cmp::Reverse(if from.repo == to.repo { shared } else { 0 }))
+}
+
+/// The source a Flux Kustomization's `sourceRef` names, preferring one in the same repository.
+pub(crate) fn find_source<'a>(idx: &'a Index, ks: &'a Obj) -> Option<Source<'a>> {
     let r = ks.node.at(&["spec", "sourceRef"])?;
     let kind = r.str_at(&["kind"])?;
     let name = r.str_at(&["name"])?;
     let ns = r.str_at(&["namespace"]).or(ks.id.namespace.as_deref());
-    let mut found: Vec<&Obj> = idx
-        .find(kind, name, ns)
-        .filter(|o| is_flux_source(o))
-        .collect();
-    found.sort_by_key(|o| o.repo != ks.repo);
-    found.into_iter().next()
+    if kind == "ExternalArtifact" {
+        let mut gens: Vec<&Obj> = idx
+            .objects
+            .iter()
+            .filter(|o| is_artifact_generator(o))
+            .filter(|o| match (ns, o.id.namespace.as_deref()) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            })
+            .collect();
+        gens.sort_by_key(|o| proximity(ks, o));
+        for g in gens {
+            for a in g.node.at(&["spec", "artifacts"]).and_then(Node::as_seq).unwrap_or_default() {
+                if a.str_at(&["name"]) == Some(name) {
+                    return Some(Source::Artifact(g, a));
+                }
+            }
+        }
+        return None;
+    }
+    let mut found: Vec<&Obj> = idx.find(kind, name, ns).filter(|o| is_flux_source(o)).collect();
+    found.sort_by_key(|o| proximity(ks, o));
+    found.into_iter().next().map(Source::Object)
+}
+
+/// Where a Kustomization's `spec.path` lands.
+pub(crate) enum PathTarget {
+    /// The source's repository is not in the workspace (or the path is templated): nothing to check.
+    Unknown,
+    /// A directory of a workspace repository (it may not exist).
+    Dir { repo: usize, dir: String },
+    /// The path cannot be valid, with the reason.
+    Invalid(String),
+}
+
+/// Resolve `spec.path` of a Flux Kustomization through its source to a repository directory. For an
+/// `ExternalArtifact`, the generator's `copy` rules (`@alias/<dir>/**` → `@artifact/<dir>/`) map the artifact
+/// path back to the repository path.
+pub(crate) fn resolve_path(ws: &Workspace, idx: &Index, ks: &Obj, source: &Source) -> PathTarget {
+    let raw = ks.node.str_at(&["spec", "path"]).unwrap_or("./");
+    if templated(raw) {
+        return PathTarget::Unknown;
+    }
+    let path = match normalize(raw.trim_start_matches('/')) {
+        Ok(p) => p,
+        Err(reason) => return PathTarget::Invalid(format!("spec.path {raw:?} leaves the source's root ({reason})")),
+    };
+    match source {
+        Source::Object(o) => match source_repo(ws, o) {
+            Some(repo) => PathTarget::Dir { repo, dir: path },
+            None => PathTarget::Unknown,
+        },
+        Source::Artifact(generator, artifact) => {
+            let sources = generator.node.at(&["spec", "sources"]).and_then(Node::as_seq).unwrap_or_default();
+            for c in artifact.get("copy").and_then(Node::as_seq).unwrap_or_default() {
+                let (Some(from), Some(to)) = (c.str_at(&["from"]), c.str_at(&["to"])) else { continue };
+                let Some((alias, src_glob)) = from.strip_prefix('@').and_then(|f| f.split_once('/')) else { continue };
+                let Some(dst) = to.strip_prefix("@artifact/").or_else(|| (to == "@artifact").then_some("")) else {
+                    continue;
+                };
+                let Some(src_dir) = src_glob.strip_suffix("/**").or_else(|| (src_glob == "**").then_some("")) else {
+                    continue;
+                };
+                let dst = dst.trim_end_matches('/');
+                let rest = if dst.is_empty() {
+                    Some(path.as_str())
+                } else if path == dst {
+                    Some("")
+                } else {
+                    path.strip_prefix(&format!("{dst}/"))
+                };
+                let Some(rest) = rest else { continue };
+                let Some(src) = sources.iter().find(|s| s.str_at(&["alias"]) == Some(alias)) else { continue };
+                let (Some(kind), Some(name)) = (src.str_at(&["kind"]), src.str_at(&["name"])) else { continue };
+                let ns = src.str_at(&["namespace"]).or(generator.id.namespace.as_deref());
+                let Some(obj) = idx.find(kind, name, ns).find(|o| is_flux_source(o)) else {
+                    return PathTarget::Unknown;
+                };
+                let Some(repo) = source_repo(ws, obj) else { return PathTarget::Unknown };
+                let dir = [src_dir, rest].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join("/");
+                return match normalize(&dir) {
+                    Ok(dir) => PathTarget::Dir { repo, dir },
+                    Err(reason) => PathTarget::Invalid(reason),
+                };
+            }
+            PathTarget::Invalid(format!("no copy rule of the artifact puts anything at {raw:?}"))
+        }
+    }
 }
 
 pub(crate) fn check(ws: &Workspace, idx: &Index, opts: &LintOptions, sink: &mut Sink) {
     for o in &idx.objects {
         let repo = &ws.repos[o.repo].name;
         let emit = |sink: &mut Sink, rule: &'static str, node: Option<&Node>, msg: String| {
-            sink.push(
-                Severity::Error,
-                rule,
-                repo,
-                &o.file,
-                node.map_or(o.pos, |n| n.pos),
-                Some(o.label()),
-                msg,
-            );
+            sink.push(Severity::Error, rule, repo, &o.file, node.map_or(o.pos, |n| n.pos), Some(o.label()), msg);
         };
         if is_flux_kustomization(o) || is_helm_release(o) || is_flux_source(o) {
             for key in ["interval", "retryInterval", "timeout"] {
@@ -123,21 +228,14 @@ pub(crate) fn check(ws: &Workspace, idx: &Index, opts: &LintOptions, sink: &mut 
             check_kustomization(ws, idx, opts, o, sink);
         }
         if is_helm_release(o) {
-            let (r, field) = match (
-                o.node.at(&["spec", "chart", "spec", "sourceRef"]),
-                o.node.at(&["spec", "chartRef"]),
-            ) {
-                (Some(r), _) => (r, "spec.chart.spec.sourceRef"),
-                (None, Some(r)) => (r, "spec.chartRef"),
-                (None, None) => continue,
-            };
+            let (r, field) =
+                match (o.node.at(&["spec", "chart", "spec", "sourceRef"]), o.node.at(&["spec", "chartRef"])) {
+                    (Some(r), _) => (r, "spec.chart.spec.sourceRef"),
+                    (None, Some(r)) => (r, "spec.chartRef"),
+                    (None, None) => continue,
+                };
             let (Some(kind), Some(name)) = (r.str_at(&["kind"]), r.str_at(&["name"])) else {
-                emit(
-                    sink,
-                    "flux-helm-source-missing",
-                    Some(r),
-                    format!("{field} needs kind and name"),
-                );
+                emit(sink, "flux-helm-source-missing", Some(r), format!("{field} needs kind and name"));
                 continue;
             };
             if templated(name) {
@@ -172,19 +270,16 @@ fn external(opts: &LintOptions, kind: &str, ns: Option<&str>, name: &str) -> boo
 fn check_kustomization(ws: &Workspace, idx: &Index, opts: &LintOptions, o: &Obj, sink: &mut Sink) {
     let repo = &ws.repos[o.repo].name;
     let emit = |sink: &mut Sink, rule: &'static str, node: &Node, msg: String| {
-        sink.push(
-            Severity::Error,
-            rule,
-            repo,
-            &o.file,
-            node.pos,
-            Some(o.label()),
-            msg,
-        );
+        sink.push(Severity::Error, rule, repo, &o.file, node.pos, Some(o.label()), msg);
     };
     let source = match o.node.at(&["spec", "sourceRef"]) {
         None => {
-            emit(sink, "flux-source-missing", &o.node, "spec.sourceRef is missing; name the GitRepository, OCIRepository or Bucket to build from".to_string());
+            emit(
+                sink,
+                "flux-source-missing",
+                &o.node,
+                "spec.sourceRef is missing; name the GitRepository, OCIRepository or Bucket to build from".to_string(),
+            );
             None
         }
         Some(r) => match (r.str_at(&["kind"]), r.str_at(&["name"])) {
@@ -205,39 +300,21 @@ fn check_kustomization(ws: &Workspace, idx: &Index, opts: &LintOptions, o: &Obj,
                 found
             }
             _ => {
-                emit(
-                    sink,
-                    "flux-source-missing",
-                    r,
-                    "spec.sourceRef needs kind and name".to_string(),
-                );
+                emit(sink, "flux-source-missing", r, "spec.sourceRef needs kind and name".to_string());
                 None
             }
         },
     };
-    for d in o
-        .node
-        .at(&["spec", "dependsOn"])
-        .and_then(Node::as_seq)
-        .unwrap_or_default()
-    {
+    for d in o.node.at(&["spec", "dependsOn"]).and_then(Node::as_seq).unwrap_or_default() {
         let Some(name) = d.str_at(&["name"]) else {
-            emit(
-                sink,
-                "flux-dependson-missing",
-                d,
-                "dependsOn entries need a name".to_string(),
-            );
+            emit(sink, "flux-dependson-missing", d, "dependsOn entries need a name".to_string());
             continue;
         };
         if templated(name) {
             continue;
         }
         let ns = d.str_at(&["namespace"]).or(o.id.namespace.as_deref());
-        if !idx
-            .find("Kustomization", name, ns)
-            .any(is_flux_kustomization)
-        {
+        if !idx.find("Kustomization", name, ns).any(is_flux_kustomization) {
             emit(
                 sink,
                 "flux-dependson-missing",
@@ -250,36 +327,29 @@ fn check_kustomization(ws: &Workspace, idx: &Index, opts: &LintOptions, o: &Obj,
         }
     }
     let Some(src) = source else { return };
-    let Some(target) = source_repo(ws, src) else {
-        return;
-    };
-    let path_node = o.node.at(&["spec", "path"]);
-    let raw = path_node.and_then(Node::as_str).unwrap_or("./");
-    if templated(raw) {
-        return;
-    }
-    let at = path_node.unwrap_or(&o.node);
-    let target_repo = &ws.repos[target];
-    match normalize(raw.trim_start_matches('/')) {
-        Err(reason) => emit(
-            sink,
-            "flux-path-missing",
-            at,
-            format!("spec.path {raw:?} leaves the repository ({reason})"),
-        ),
-        Ok(p) => match target_repo.snapshot.kind(&p) {
-            Ok(Some(EntryKind::Dir)) => {}
-            Ok(_) | Err(_) => emit(
-                sink,
-                "flux-path-missing",
-                at,
-                format!(
-                    "spec.path {raw:?} is not a directory in repository {} (source {}); fix the path",
-                    target_repo.name,
-                    src.label()
-                ),
-            ),
-        },
+    let at = o.node.at(&["spec", "path"]).unwrap_or(&o.node);
+    let raw = at.as_str().unwrap_or("./");
+    match resolve_path(ws, idx, o, &src) {
+        PathTarget::Unknown => {}
+        PathTarget::Invalid(reason) => {
+            emit(sink, "flux-path-missing", at, format!("spec.path {raw:?}: {reason} (source {})", src.label()))
+        }
+        PathTarget::Dir { repo, dir } => {
+            let target = &ws.repos[repo];
+            if !matches!(target.snapshot.kind(&dir), Ok(Some(EntryKind::Dir))) {
+                emit(
+                    sink,
+                    "flux-path-missing",
+                    at,
+                    format!(
+                        "spec.path {raw:?} is not a directory in repository {} (looked for {}, source {}); fix the path",
+                        target.name,
+                        if dir.is_empty() { "the root" } else { &dir },
+                        src.label()
+                    ),
+                );
+            }
+        }
     }
 }
 

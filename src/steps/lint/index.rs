@@ -108,20 +108,15 @@ impl Index {
                     "git submodule not supported: its content is not checked; vendor it or configure it as a repository of its own".to_string(),
                 );
             }
-            let chart_dirs: Vec<String> = walk
-                .files
-                .iter()
-                .filter(|f| base_name(f) == "Chart.yaml")
-                .map(|f| parent(f).to_string())
-                .collect();
+            let chart_dirs: Vec<String> =
+                walk.files.iter().filter(|f| base_name(f) == "Chart.yaml").map(|f| parent(f).to_string()).collect();
             let skipped = |f: &str| {
                 f.split('/').any(|s| s.starts_with('.'))
-                    || chart_dirs
+                    || chart_dirs.iter().any(|d| d.is_empty() || f.starts_with(&format!("{d}/")))
+                    || opts
+                        .ignore
                         .iter()
-                        .any(|d| d.is_empty() || f.starts_with(&format!("{d}/")))
-                    || opts.ignore.iter().any(|g| {
-                        crate::glob::matches(g, f) || crate::glob::matches(&format!("{g}/**"), f)
-                    })
+                        .any(|g| crate::glob::matches(g, f) || crate::glob::matches(&format!("{g}/**"), f))
             };
             let mut dirs = BTreeSet::new();
             dirs.insert(String::new());
@@ -150,11 +145,7 @@ impl Index {
                     }
                 };
                 match manifest::parse(f, &text, &Limits::default()) {
-                    Ok(docs) => idx.files.push(ParsedFile {
-                        repo: ri,
-                        path: f.clone(),
-                        docs,
-                    }),
+                    Ok(docs) => idx.files.push(ParsedFile { repo: ri, path: f.clone(), docs }),
                     Err(e) => sink.push(
                         Severity::Error,
                         "yaml-parse",
@@ -206,8 +197,7 @@ impl Index {
                         &pf.path,
                         second.root.pos,
                         None,
-                        "a kustomization file holds one YAML document; remove the others"
-                            .to_string(),
+                        "a kustomization file holds one YAML document; remove the others".to_string(),
                     );
                     continue;
                 }
@@ -225,30 +215,19 @@ impl Index {
                             &pf.path,
                             e.pos,
                             None,
-                            format!(
-                                "{}{} (kustomize v5 would refuse this file)",
-                                e.field, e.message
-                            ),
+                            format!("{}{} (kustomize v5 would refuse this file)", e.field, e.message),
                         );
                         None
                     }
                 }
             };
-            self.kusts.push(KustFile {
-                repo: pf.repo,
-                dir,
-                file: pf.path.clone(),
-                root,
-                k,
-            });
+            self.kusts.push(KustFile { repo: pf.repo, dir, file: pf.path.clone(), root, k });
         }
     }
 
     fn load_objects(&mut self, ws: &Workspace, sink: &mut Sink) {
         for pf in &self.files {
-            if KUSTOMIZATION_FILES.contains(&base_name(&pf.path))
-                || self.non_resource[pf.repo].contains(&pf.path)
-            {
+            if KUSTOMIZATION_FILES.contains(&base_name(&pf.path)) || self.non_resource[pf.repo].contains(&pf.path) {
                 continue;
             }
             let repo = &ws.repos[pf.repo].name;
@@ -268,7 +247,10 @@ impl Index {
                         &pf.path,
                         e.pos,
                         None,
-                        format!("{}; every YAML document must be a Kubernetes object, or list the file under lint.ignore", e.message),
+                        format!(
+                            "{}; every YAML document must be a Kubernetes object, or list the file under lint.ignore",
+                            e.message
+                        ),
                     ),
                 }
             }

@@ -35,11 +35,7 @@ pub(crate) fn refs_of(k: &Kustomization) -> Vec<Ref> {
     let mut out = Vec::new();
     let mut list = |key: &str, items: &Option<Vec<String>>, role: Role| {
         for (i, v) in items.iter().flatten().enumerate() {
-            out.push(Ref {
-                field: vec![seg(key), PathSeg::Index(i)],
-                value: v.clone(),
-                role,
-            });
+            out.push(Ref { field: vec![seg(key), PathSeg::Index(i)], value: v.clone(), role });
         }
     };
     list("resources", &k.resources, Role::Resource);
@@ -60,10 +56,7 @@ pub(crate) fn refs_of(k: &Kustomization) -> Vec<Ref> {
             });
         }
     }
-    for (key, patches) in [
-        ("patches", &k.patches),
-        ("patchesJson6902", &k.patches_json6902),
-    ] {
+    for (key, patches) in [("patches", &k.patches), ("patchesJson6902", &k.patches_json6902)] {
         for (i, p) in patches.iter().flatten().enumerate() {
             if let Some(path) = &p.path {
                 out.push(Ref {
@@ -83,21 +76,10 @@ pub(crate) fn refs_of(k: &Kustomization) -> Vec<Ref> {
             });
         }
     }
-    if let Some(path) = k
-        .open_api
-        .as_ref()
-        .and_then(|o| o.get("path").cloned().flatten())
-    {
-        out.push(Ref {
-            field: vec![seg("openapi"), seg("path")],
-            value: path,
-            role: Role::Input,
-        });
+    if let Some(path) = k.open_api.as_ref().and_then(|o| o.get("path").cloned().flatten()) {
+        out.push(Ref { field: vec![seg("openapi"), seg("path")], value: path, role: Role::Input });
     }
-    for (key, gens) in [
-        ("configMapGenerator", &k.config_map_generator),
-        ("secretGenerator", &k.secret_generator),
-    ] {
+    for (key, gens) in [("configMapGenerator", &k.config_map_generator), ("secretGenerator", &k.secret_generator)] {
         for (i, g) in gens.iter().flatten().enumerate() {
             for (j, f) in g.files.iter().flatten().enumerate() {
                 // `[key=]path`
@@ -132,9 +114,7 @@ pub(crate) fn is_remote(value: &str) -> bool {
     value.contains("://")
         || value.starts_with("git@")
         || value.contains("?ref=")
-        || ["github.com/", "gitlab.com/", "bitbucket.org/"]
-            .iter()
-            .any(|h| value.starts_with(h))
+        || ["github.com/", "gitlab.com/", "bitbucket.org/"].iter().any(|h| value.starts_with(h))
 }
 
 /// Check every kustomization's references; record which files are inputs rather than manifests, and the
@@ -171,7 +151,10 @@ pub(crate) fn resolve(ws: &Workspace, idx: &mut Index, sink: &mut Sink) {
                         &kf.file,
                         pos,
                         None,
-                        format!("{field}: {:?} leaves the repository ({reason}); references must stay inside it", r.value),
+                        format!(
+                            "{field}: {:?} leaves the repository ({reason}); references must stay inside it",
+                            r.value
+                        ),
                     );
                     continue;
                 }
@@ -204,10 +187,9 @@ pub(crate) fn resolve(ws: &Workspace, idx: &mut Index, sink: &mut Sink) {
             };
             match (kind, r.role) {
                 (None, _) => missing(sink, &format!("{path} does not exist")),
-                (Some(EntryKind::Submodule), _) => missing(
-                    sink,
-                    &format!("{path} is a git submodule, which is not supported"),
-                ),
+                (Some(EntryKind::Submodule), _) => {
+                    missing(sink, &format!("{path} is a git submodule, which is not supported"))
+                }
                 (Some(EntryKind::Dir), Role::Input) => {
                     missing(sink, &format!("{path} is a directory, a file is expected"))
                 }
@@ -220,10 +202,8 @@ pub(crate) fn resolve(ws: &Workspace, idx: &mut Index, sink: &mut Sink) {
                         missing(sink, &format!("directory {path} has no kustomization.yaml"));
                         continue;
                     };
-                    let sub_kind = idx
-                        .kust_in(kf.repo, &path)
-                        .and_then(|s| s.k.as_ref())
-                        .map(Kustomization::is_component);
+                    let sub_kind =
+                        idx.kust_in(kf.repo, &path).and_then(|s| s.k.as_ref()).map(Kustomization::is_component);
                     match (r.role, sub_kind) {
                         (Role::Resource, Some(true)) => sink.push(
                             Severity::Error,
@@ -246,10 +226,9 @@ pub(crate) fn resolve(ws: &Workspace, idx: &mut Index, sink: &mut Sink) {
                         _ => {}
                     }
                 }
-                (Some(EntryKind::File), Role::Component) => missing(
-                    sink,
-                    &format!("{path} is a file; a component is a directory"),
-                ),
+                (Some(EntryKind::File), Role::Component) => {
+                    missing(sink, &format!("{path} is a file; a component is a directory"))
+                }
                 (Some(EntryKind::File), role) => {
                     if role == Role::Resource {
                         if let Some(ns) = &k.namespace {
@@ -320,24 +299,10 @@ pub(crate) fn check(ws: &Workspace, idx: &Index, sink: &mut Sink) {
             .filter(|p| idx.all_files[kf.repo].contains(p))
             .collect();
         for path in &own {
-            for o in idx
-                .objects
-                .iter()
-                .filter(|o| o.repo == kf.repo && &o.file == path)
-            {
-                let ns = k
-                    .namespace
-                    .clone()
-                    .or_else(|| o.id.namespace.clone())
-                    .unwrap_or_default();
+            for o in idx.objects.iter().filter(|o| o.repo == kf.repo && &o.file == path) {
+                let ns = k.namespace.clone().or_else(|| o.id.namespace.clone()).unwrap_or_default();
                 let ns = if ns == "default" { String::new() } else { ns };
-                let key = [
-                    o.id.group.clone(),
-                    o.id.version.clone(),
-                    o.id.kind.clone(),
-                    ns,
-                    o.id.name.clone(),
-                ];
+                let key = [o.id.group.clone(), o.id.version.clone(), o.id.kind.clone(), ns, o.id.name.clone()];
                 if let Some((first_file, first_pos)) = seen.get(&key) {
                     sink.push(
                         Severity::Error,

@@ -99,10 +99,7 @@ pub struct LintReport {
 
 impl LintReport {
     pub fn count(&self, severity: Severity) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.severity == severity)
-            .count()
+        self.findings.iter().filter(|f| f.severity == severity).count()
     }
     pub fn has_errors(&self) -> bool {
         self.count(Severity::Error) > 0
@@ -145,10 +142,7 @@ impl Sink<'_> {
 
 /// Lint every repository of the workspace. `progress` is called with (repo name, files so far).
 pub fn lint(ws: &Workspace, opts: &LintOptions) -> LintReport {
-    let mut sink = Sink {
-        findings: Vec::new(),
-        disable: &opts.disable,
-    };
+    let mut sink = Sink { findings: Vec::new(), disable: &opts.disable };
     let idx = index::Index::build(ws, opts, &mut sink);
     kustomization::check(ws, &idx, &mut sink);
     flux::check(ws, &idx, opts, &mut sink);
@@ -158,12 +152,7 @@ pub fn lint(ws: &Workspace, opts: &LintOptions) -> LintReport {
     let mut findings = sink.findings;
     findings.sort();
     findings.dedup();
-    LintReport {
-        findings,
-        repos: ws.repos.len(),
-        files: idx.files.len(),
-        objects: idx.objects.len(),
-    }
+    LintReport { findings, repos: ws.repos.len(), files: idx.files.len(), objects: idx.objects.len() }
 }
 
 #[cfg(test)]

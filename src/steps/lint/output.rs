@@ -22,16 +22,8 @@ pub fn render_human(report: &LintReport, multi_repo: bool, color: bool) -> Strin
             Severity::Warning => paint(YELLOW),
             Severity::Info => paint(BLUE),
         };
-        let repo = if multi_repo {
-            format!("{}:", f.repo)
-        } else {
-            String::new()
-        };
-        let object = f
-            .object
-            .as_ref()
-            .map(|o| format!("{}{o}{reset}: ", paint(BOLD)))
-            .unwrap_or_default();
+        let repo = if multi_repo { format!("{}:", f.repo) } else { String::new() };
+        let object = f.object.as_ref().map(|o| format!("{}{o}{reset}: ", paint(BOLD))).unwrap_or_default();
         let _ = writeln!(
             out,
             "{}{repo}{}:{}:{}{reset}: {sev_color}{}{reset}{}[{}]{reset} {object}{}",
@@ -47,11 +39,8 @@ pub fn render_human(report: &LintReport, multi_repo: bool, color: bool) -> Strin
     }
     let errors = report.count(Severity::Error);
     let warnings = report.count(Severity::Warning);
-    let verdict = if errors > 0 {
-        format!("{}FAIL{reset}", paint(RED))
-    } else {
-        format!("{}ok{reset}", paint("\x1b[1;32m"))
-    };
+    let verdict =
+        if errors > 0 { format!("{}FAIL{reset}", paint(RED)) } else { format!("{}ok{reset}", paint("\x1b[1;32m")) };
     let _ = writeln!(
         out,
         "{verdict}: {errors} error{}, {warnings} warning{} in {} file{}, {} object{}, {} repositor{}",

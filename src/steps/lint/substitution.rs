@@ -5,15 +5,15 @@
 //! `kustomize.toolkit.fluxcd.io/substitute: disabled` is left alone. A placeholder with no value and no default
 //! reaches the cluster literally (or, with Flux's strict mode, fails the apply).
 
-use super::flux::{find_source, is_flux_kustomization, source_repo};
-use super::index::{Index, base_name, is_yaml};
+use super::flux::{PathTarget, find_source, is_flux_kustomization, resolve_path};
+use super::index::{Index, ParsedFile, base_name, is_yaml};
 use super::kustomization::{is_remote, refs_of};
 use super::{Severity, Sink};
 use crate::kustomize::KUSTOMIZATION_FILES;
 use crate::manifest::{Node, NodeKind, Pos};
-use crate::source::{join, normalize, parent};
+use crate::source::{join, parent};
 use crate::workspace::Workspace;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A placeholder found in text: its variable name and whether it has a default.
 #[derive(Debug, PartialEq, Eq)]
@@ -44,10 +44,7 @@ pub fn placeholders(text: &str) -> Vec<Placeholder> {
                 let rest = &text[j..];
                 let has_default = [":=", ":-", "=", "-"].iter().any(|op| rest.starts_with(op));
                 if rest.starts_with('}') || has_default || rest.contains('}') {
-                    out.push(Placeholder {
-                        name: name.to_string(),
-                        has_default,
-                    });
+                    out.push(Placeholder { name: name.to_string(), has_default });
                 }
             }
             i = j.max(i + 2);
@@ -86,15 +83,8 @@ fn collect_build(
         return;
     }
     // Flux's implicit kustomization: every YAML file below, and subdirectories with a kustomization file as units.
-    let prefix = if dir.is_empty() {
-        String::new()
-    } else {
-        format!("{dir}/")
-    };
-    for f in idx.all_files[repo]
-        .iter()
-        .filter(|f| f.starts_with(&prefix) && is_yaml(f))
-    {
+    let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
+    for f in idx.all_files[repo].iter().filter(|f| f.starts_with(&prefix) && is_yaml(f)) {
         let mut d = parent(f);
         let mut unit = None;
         while d.len() > dir.len() {
@@ -124,23 +114,17 @@ fn scan(node: &Node, out: &mut Vec<(Pos, Placeholder)>) {
     }
 }
 
+/// Where a placeholder is: repository, file, position, variable name.
+type Site = (usize, String, Pos, String);
+
 pub(crate) fn check(ws: &Workspace, idx: &Index, sink: &mut Sink) {
     // (repo, file, pos, var) → the Kustomizations that leave it unset
-    let mut unset: BTreeMap<(usize, String, Pos, String), Vec<String>> = BTreeMap::new();
+    let mut unset: BTreeMap<Site, Vec<(String, bool)>> = BTreeMap::new();
+    let by_path: HashMap<(usize, &str), &ParsedFile> =
+        idx.files.iter().map(|p| ((p.repo, p.path.as_str()), p)).collect();
     for ks in idx.objects.iter().filter(|o| is_flux_kustomization(o)) {
-        let Some(src) = find_source(idx, ks) else {
-            continue;
-        };
-        let Some(target) = source_repo(ws, src) else {
-            continue;
-        };
-        let raw = ks.node.str_at(&["spec", "path"]).unwrap_or("./");
-        if super::flux::templated(raw) {
-            continue;
-        }
-        let Ok(dir) = normalize(raw.trim_start_matches('/')) else {
-            continue;
-        };
+        let Some(src) = find_source(idx, ks) else { continue };
+        let PathTarget::Dir { repo: target, dir } = resolve_path(ws, idx, ks, &src) else { continue };
         let post = ks.node.at(&["spec", "postBuild"]);
         let mut vars: BTreeSet<String> = post
             .and_then(|p| p.get("substitute"))
@@ -150,11 +134,7 @@ pub(crate) fn check(ws: &Workspace, idx: &Index, sink: &mut Sink) {
             .filter_map(|(k, _)| k.scalar_text().map(str::to_string))
             .collect();
         let mut unknown = false;
-        for from in post
-            .and_then(|p| p.get("substituteFrom"))
-            .and_then(Node::as_seq)
-            .unwrap_or_default()
-        {
+        for from in post.and_then(|p| p.get("substituteFrom")).and_then(Node::as_seq).unwrap_or_default() {
             let (Some(kind), Some(name)) = (from.str_at(&["kind"]), from.str_at(&["name"])) else {
                 continue;
             };
@@ -185,16 +165,13 @@ pub(crate) fn check(ws: &Workspace, idx: &Index, sink: &mut Sink) {
         let mut files = BTreeSet::new();
         collect_build(idx, target, &dir, &mut files, &mut BTreeSet::new(), 0);
         for (repo, file) in files {
-            let Some(pf) = idx.files.iter().find(|p| p.repo == repo && p.path == file) else {
-                continue;
-            };
+            let Some(pf) = by_path.get(&(repo, file.as_str())) else { continue };
             for doc in &pf.docs {
-                let disabled = doc.root.str_at(&[
-                    "metadata",
-                    "annotations",
-                    "kustomize.toolkit.fluxcd.io/substitute",
-                ]) == Some("disabled");
-                if disabled {
+                let disabled = doc.root.str_at(&["metadata", "annotations", "kustomize.toolkit.fluxcd.io/substitute"])
+                    == Some("disabled");
+                // Without postBuild, Flux substitutes nothing: CRD schemas legitimately document `${var}` syntax.
+                let crd = doc.root.str_at(&["kind"]) == Some("CustomResourceDefinition");
+                if disabled || (post.is_none() && crd) {
                     continue;
                 }
                 let mut found = Vec::new();
@@ -203,19 +180,18 @@ pub(crate) fn check(ws: &Workspace, idx: &Index, sink: &mut Sink) {
                     if p.has_default || vars.contains(&p.name) {
                         continue;
                     }
-                    unset
-                        .entry((repo, file.clone(), pos, p.name))
-                        .or_default()
-                        .push(ks.label());
+                    unset.entry((repo, file.clone(), pos, p.name)).or_default().push((ks.label(), post.is_some()));
                 }
             }
         }
     }
     for ((repo, file, pos, var), users) in unset {
-        let more = if users.len() > 1 {
-            format!(" (and {} more)", users.len() - 1)
+        let more = if users.len() > 1 { format!(" (and {} more)", users.len() - 1) } else { String::new() };
+        let (first, substitutes) = &users[0];
+        let what = if *substitutes {
+            "is replaced by an empty string"
         } else {
-            String::new()
+            "reaches the cluster literally (the Kustomization has no spec.postBuild)"
         };
         sink.push(
             Severity::Warning,
@@ -225,8 +201,7 @@ pub(crate) fn check(ws: &Workspace, idx: &Index, sink: &mut Sink) {
             pos,
             None,
             format!(
-                "${{{var}}} has no value under Flux {}{more}: add {var} to spec.postBuild.substitute, give a default with ${{{var}:=value}}, or escape it as $${{{var}}}",
-                users[0]
+                "${{{var}}} has no value under Flux {first}{more} and {what}: add {var} to spec.postBuild.substitute, give a default with ${{{var}:=value}}, or escape it as $${{{var}}}"
             ),
         );
     }
@@ -240,10 +215,7 @@ mod tests {
     fn finds_placeholders() {
         let p = placeholders("a ${CLUSTER} b ${REGION:=eu} c $${ESCAPED} d ${1BAD} ${x_y-z}");
         let names: Vec<(&str, bool)> = p.iter().map(|p| (p.name.as_str(), p.has_default)).collect();
-        assert_eq!(
-            names,
-            vec![("CLUSTER", false), ("REGION", true), ("x_y", true)]
-        );
+        assert_eq!(names, vec![("CLUSTER", false), ("REGION", true), ("x_y", true)]);
         assert!(placeholders("no vars, $HOME, {{ .Values }}").is_empty());
     }
 }
