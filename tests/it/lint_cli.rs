@@ -91,22 +91,75 @@ fn config_mistakes_name_the_field() {
     assert_eq!(o.status.code(), Some(2), "lint refuses a broken config");
 }
 
+/// Lint a path and return (exit code, JSON report).
+fn lint_json(args: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let mut all = vec!["lint"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--output", "json"]);
+    let o = fleetgate(&all, &root());
+    let v = serde_json::from_str(&stdout(&o)).unwrap_or_else(|e| panic!("{args:?}: {e}\n{}", stderr(&o)));
+    (o.status.code(), v)
+}
+
 #[test]
 fn shared_corpus_lints_to_the_end() {
-    let Some(shared) = shared("corpus") else {
-        return;
-    };
+    let Some(shared) = shared("corpus") else { return };
+    // Every corpus folder, read as one tree: runs to the end whatever it finds.
     for entry in std::fs::read_dir(shared.join("corpus")).unwrap() {
         let path = entry.unwrap().path();
         if !path.is_dir() {
             continue;
         }
-        let o = fleetgate(&["lint", path.to_str().unwrap(), "--output", "json"], &root());
-        let code = o.status.code();
-        assert!(matches!(code, Some(0 | 1)), "{}: exit {code:?}\n{}", path.display(), stderr(&o));
-        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let (code, v) = lint_json(&[path.to_str().unwrap()]);
+        assert!(matches!(code, Some(0 | 1)), "{}: exit {code:?}", path.display());
         let n = v["summary"]["objects"].as_u64().unwrap_or(0);
         assert!(n > 10, "{}: only {n} objects read", path.display());
         eprintln!("{}: {}", path.display(), v["summary"]);
     }
+    // The Flux monorepo splits itself with an ArtifactGenerator: ExternalArtifact sources and their paths resolve.
+    let flux = shared.join("corpus/fluxcd+flux2-kustomize-helm-example");
+    if flux.is_dir() {
+        let (code, v) = lint_json(&[flux.to_str().unwrap()]);
+        assert_eq!(code, Some(0), "{v:#}");
+    }
+    // The hub-and-spoke corpus is three repositories referring to each other through placeholder URLs.
+    let aws = shared.join("corpus/aws-samples+eks-multi-cluster-gitops/repos");
+    if aws.is_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = |ignore: &str| {
+            format!(
+                "repos:\n  - {{name: gitops-system, role: system, urls: [REPO_PREFIX/gitops-system], path: {0}/gitops-system}}\n  \
+                 - {{name: gitops-workloads, role: workloads, urls: [REPO_PREFIX/gitops-workloads], path: {0}/gitops-workloads}}\n  \
+                 - {{name: payment-app, role: app, urls: [REPO_PREFIX/payment-app-manifests], path: {0}/apps-manifests/payment-app}}\n\
+                 lint:\n  ignore: [{ignore}]\n",
+                aws.display()
+            )
+        };
+        let cfg = dir.path().join("fleetgate.yaml");
+        std::fs::write(&cfg, config("")).unwrap();
+        let (code, v) = lint_json(&[dir.path().to_str().unwrap()]);
+        assert_eq!(code, Some(1), "the template directories hold placeholder paths: {v:#}");
+        let findings = v["findings"].as_array().unwrap();
+        assert!(findings.iter().all(|f| f["file"].as_str().is_some_and(|p| p.contains("template/"))), "{v:#}");
+        std::fs::write(&cfg, config("\"**/template/**\", \"**/app-template/**\"")).unwrap();
+        let (code, v) = lint_json(&["--config", cfg.to_str().unwrap(), dir.path().to_str().unwrap()]);
+        assert_eq!(code, Some(0), "{v:#}");
+        assert_eq!(v["summary"]["repos"], 3);
+    }
+}
+
+#[test]
+fn alias_bomb_is_rejected_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bomb = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    for (i, c) in "bcdefghi".chars().enumerate() {
+        let prev = (b'a' + i as u8) as char;
+        bomb.push_str(&format!("{c}: &{c} [{}]\n", vec![format!("*{prev}"); 9].join(",")));
+    }
+    write(dir.path(), &[("bomb.yaml", &bomb), ("ok.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n")]);
+    let o = fleetgate(&["lint", "."], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("bomb.yaml:") && out.contains("error[yaml-parse]") && out.contains("alias"), "{out}");
+    assert!(out.contains("1 object"), "the good file is still read: {out}");
 }
