@@ -43,36 +43,23 @@ pub(crate) fn check(ws: &Workspace, idx: &Index, sink: &mut Sink) {
     for o in &idx.objects {
         let repo = &ws.repos[o.repo].name;
         if let Some(g) = groups.get(o.api_group()) {
-            match g.kinds.get(&o.id.kind) {
-                None => sink.push(
-                    Severity::Error,
-                    "crossplane-undefined-kind",
-                    repo,
-                    &o.file,
-                    o.pos,
-                    Some(o.label()),
-                    format!(
-                        "no CompositeResourceDefinition defines kind {} in group {} (defined: {}); fix the kind or add the XRD",
-                        o.id.kind,
-                        o.id.group,
-                        g.kinds.keys().cloned().collect::<Vec<_>>().join(", ")
-                    ),
-                ),
-                Some(versions) if !versions.is_empty() && !versions.contains(&o.id.version) => sink.push(
-                    Severity::Error,
-                    "crossplane-undefined-kind",
-                    repo,
-                    &o.file,
-                    o.pos,
-                    Some(o.label()),
-                    format!(
-                        "the XRD for {} serves versions {}, not {}; fix apiVersion",
-                        o.id.kind,
-                        versions.iter().cloned().collect::<Vec<_>>().join(", "),
-                        o.id.version
-                    ),
-                ),
-                Some(_) => {}
+            let problem = match g.kinds.get(&o.id.kind) {
+                None => Some(format!(
+                    "no CompositeResourceDefinition defines kind {} in group {} (defined: {}); fix the kind or add the XRD",
+                    o.id.kind,
+                    o.id.group,
+                    g.kinds.keys().cloned().collect::<Vec<_>>().join(", ")
+                )),
+                Some(versions) if !versions.is_empty() && !versions.contains(&o.id.version) => Some(format!(
+                    "the XRD for {} serves versions {}, not {}; fix apiVersion",
+                    o.id.kind,
+                    versions.iter().cloned().collect::<Vec<_>>().join(", "),
+                    o.id.version
+                )),
+                Some(_) => None,
+            };
+            if let Some(message) = problem {
+                sink.push(Severity::Error, "crossplane-undefined-kind", repo, &o.file, o.pos, Some(o.label()), message);
             }
         }
         if o.id.group == "apiextensions.crossplane.io" && o.id.kind == "Composition" {

@@ -129,28 +129,28 @@ pub(crate) fn resolve(ws: &Workspace, idx: &mut Index, sink: &mut Sink) {
         for r in refs_of(k) {
             let pos = pos_of(&r.field);
             let field = field_name(&r.field);
+            let report = |sink: &mut Sink, severity: Severity, rule: &'static str, message: String| {
+                sink.push(severity, rule, &repo.name, &kf.file, pos, None, message);
+            };
             if is_remote(&r.value) {
-                sink.push(
+                report(
+                    sink,
                     Severity::Warning,
                     "kustomization-remote",
-                    &repo.name,
-                    &kf.file,
-                    pos,
-                    None,
-                    format!("{field}: remote reference {:?} is not checked, and fleetgate's renderer does not fetch it; vendor it into a repository", r.value),
+                    format!(
+                        "{field}: remote reference {:?} is not checked, and fleetgate's renderer does not fetch it; vendor it into a repository",
+                        r.value
+                    ),
                 );
                 continue;
             }
             let path = match join(&kf.dir, &r.value) {
                 Ok(p) => p,
                 Err(reason) => {
-                    sink.push(
+                    report(
+                        sink,
                         Severity::Error,
                         "kustomization-escapes",
-                        &repo.name,
-                        &kf.file,
-                        pos,
-                        None,
                         format!(
                             "{field}: {:?} leaves the repository ({reason}); references must stay inside it",
                             r.value
@@ -162,28 +162,17 @@ pub(crate) fn resolve(ws: &Workspace, idx: &mut Index, sink: &mut Sink) {
             let kind = match repo.snapshot.kind(&path) {
                 Ok(k) => k,
                 Err(e) => {
-                    sink.push(
-                        Severity::Error,
-                        "kustomization-escapes",
-                        &repo.name,
-                        &kf.file,
-                        pos,
-                        None,
-                        format!("{field}: {e}"),
-                    );
+                    report(sink, Severity::Error, "kustomization-escapes", format!("{field}: {e}"));
                     continue;
                 }
             };
             let missing = |sink: &mut Sink, what: &str| {
-                sink.push(
+                report(
+                    sink,
                     Severity::Error,
                     "kustomization-missing-ref",
-                    &repo.name,
-                    &kf.file,
-                    pos,
-                    None,
                     format!("{field}: {what}; fix the path or add the file"),
-                );
+                )
             };
             match (kind, r.role) {
                 (None, _) => missing(sink, &format!("{path} does not exist")),
@@ -204,26 +193,18 @@ pub(crate) fn resolve(ws: &Workspace, idx: &mut Index, sink: &mut Sink) {
                     };
                     let sub_kind =
                         idx.kust_in(kf.repo, &path).and_then(|s| s.k.as_ref()).map(Kustomization::is_component);
-                    match (r.role, sub_kind) {
-                        (Role::Resource, Some(true)) => sink.push(
-                            Severity::Error,
-                            "kustomization-kind-mismatch",
-                            &repo.name,
-                            &kf.file,
-                            pos,
-                            None,
-                            format!("{field}: {sub} is a Component; list it under `components:`, not `{}`", base_key(&r.field)),
-                        ),
-                        (Role::Component, Some(false)) => sink.push(
-                            Severity::Error,
-                            "kustomization-kind-mismatch",
-                            &repo.name,
-                            &kf.file,
-                            pos,
-                            None,
-                            format!("{field}: {sub} is a Kustomization, not a Component; set `kind: Component` in it or list it under `resources:`"),
-                        ),
-                        _ => {}
+                    let mismatch = match (r.role, sub_kind) {
+                        (Role::Resource, Some(true)) => Some(format!(
+                            "{field}: {sub} is a Component; list it under `components:`, not `{}`",
+                            base_key(&r.field)
+                        )),
+                        (Role::Component, Some(false)) => Some(format!(
+                            "{field}: {sub} is a Kustomization, not a Component; set `kind: Component` in it or list it under `resources:`"
+                        )),
+                        _ => None,
+                    };
+                    if let Some(message) = mismatch {
+                        report(sink, Severity::Error, "kustomization-kind-mismatch", message);
                     }
                 }
                 (Some(EntryKind::File), Role::Component) => {
@@ -246,8 +227,7 @@ pub(crate) fn resolve(ws: &Workspace, idx: &mut Index, sink: &mut Sink) {
                             &kf.file,
                             pos,
                             None,
-                            format!("{field}: {path} is outside {}/; `kubectl kustomize` refuses it by default (Flux allows it): move the file or reference its directory", if kf.dir.is_empty() { "." } else { &kf.dir }),
-                        );
+                            format!("{field}: {path} is outside {}/; `kubectl kustomize` refuses it by default (Flux allows it): move the file or reference its directory", if kf.dir.is_empty() { "." } else { &kf.dir }));
                     }
                 }
             }
