@@ -3,6 +3,7 @@
 //! Exit codes: 0 clean, 1 error-level findings, 2 usage or internal error.
 
 mod lint;
+mod render;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
@@ -50,6 +51,10 @@ pub enum Output {
 pub enum Command {
     /// Check YAML, kustomizations, Flux, Argo CD and Crossplane references, without rendering.
     Lint(lint::LintArgs),
+    /// Render a kustomization directory natively, as `kubectl kustomize` prints it.
+    Render(render::RenderArgs),
+    /// Run a kustomize conformance corpus and report byte-identical / semantic / failed cases.
+    Conformance(render::ConformanceArgs),
     /// Validate a fleetgate.yaml and print its repositories.
     Config {
         #[command(subcommand)]
@@ -73,6 +78,8 @@ pub fn main() -> ExitCode {
     init_logging(cli.log.as_deref());
     let result = match &cli.command {
         Command::Lint(args) => lint::run(args, cli.color),
+        Command::Render(args) => render::render(args),
+        Command::Conformance(args) => render::conformance(args),
         Command::Config { command: ConfigCommand::Validate { file } } => validate_config(file),
     };
     match result {

@@ -4,3 +4,24 @@ pub mod types;
 pub mod yaml11;
 
 pub use types::{KUSTOMIZATION_FILES, Kustomization, KustomizationError};
+pub mod build;
+pub mod fieldspec;
+pub mod resource;
+pub mod transform;
+
+pub use build::{LoadRestrictor, Options, RenderError, Rendered, Reorder, build};
+
+/// True for references kustomize would fetch from the network (URLs, `github.com/…`, `git@…`, `?ref=`).
+pub fn is_remote(value: &str) -> bool {
+    value.contains("://")
+        || value.starts_with("git@")
+        || value.contains("?ref=")
+        || ["github.com/", "gitlab.com/", "bitbucket.org/"].iter().any(|h| value.starts_with(h))
+}
+
+/// A parsed YAML node as the value kustomize holds.
+pub fn value_of(node: &crate::manifest::Node) -> serde_json::Value {
+    node.to_json()
+}
+pub mod conformance;
+pub mod emit;

@@ -109,13 +109,7 @@ pub(crate) fn refs_of(k: &Kustomization) -> Vec<Ref> {
     out
 }
 
-/// True for references kustomize would fetch from the network.
-pub(crate) fn is_remote(value: &str) -> bool {
-    value.contains("://")
-        || value.starts_with("git@")
-        || value.contains("?ref=")
-        || ["github.com/", "gitlab.com/", "bitbucket.org/"].iter().any(|h| value.starts_with(h))
-}
+pub(crate) use crate::kustomize::is_remote;
 
 /// Check every kustomization's references; record which files are inputs rather than manifests, and the
 /// namespace each kustomization gives the files it lists directly.

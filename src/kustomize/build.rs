@@ -1,0 +1,388 @@
+//! The build: load a kustomization tree from a snapshot and run kustomize v5.5's pipeline over it.
+//!
+//! Per kustomization (recursively, as kustomize's `accumulateTarget`): resources (files and sub-kustomizations,
+//! each fully built), `configurations`/`crds`, components (applied to the accumulated resources), generators,
+//! then the built-in transformers in kustomize's order — patchesStrategicMerge, patches, namespace, namePrefix,
+//! nameSuffix, labels/commonLabels, commonAnnotations, patchesJson6902, replicas, images, replacements — and
+//! vars are collected. At the top only: name-hash suffixes, name back-references, vars, ordering.
+
+use super::fieldspec::{ConfigFile, TransformerConfig};
+use super::resource::Resource;
+use super::transform;
+use super::types::{KUSTOMIZATION_FILES, Kustomization};
+use crate::manifest::{self, Limits};
+use crate::source::{Access, EntryKind, Snapshot, join};
+use serde_json::Value;
+
+/// How resources are ordered in the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reorder {
+    /// kustomize's CLI default: the legacy kind order.
+    #[default]
+    Legacy,
+    /// Depth-first input order.
+    None,
+}
+
+/// Which files a kustomization may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LoadRestrictor {
+    /// Files must be inside the kustomization's directory (kustomize's default).
+    #[default]
+    RootOnly,
+    /// Anything inside the snapshot (Flux's setting).
+    None,
+}
+
+/// Build options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    pub reorder: Reorder,
+    pub load_restrictor: LoadRestrictor,
+    /// Flux mode: a directory without a kustomization file is built as kustomize-controller generates it (every
+    /// YAML file below it, subdirectories with a kustomization as units); the load restrictor is off.
+    pub flux: bool,
+}
+
+impl Options {
+    /// kustomize-controller's options.
+    pub fn flux() -> Options {
+        Options { reorder: Reorder::None, load_restrictor: LoadRestrictor::None, flux: true }
+    }
+}
+
+/// A failed build, naming the file or directory and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct RenderError {
+    pub message: String,
+}
+
+pub(crate) fn err(message: impl Into<String>) -> RenderError {
+    RenderError { message: message.into() }
+}
+
+/// The output of a build.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// The resources in output order.
+    pub resources: Vec<Resource>,
+    /// Every path read and directory listed: the build's dependency set.
+    pub deps: Access,
+}
+
+impl Rendered {
+    /// The objects as JSON values, in output order.
+    pub fn values(&self) -> Vec<Value> {
+        self.resources.iter().map(|r| r.obj.clone()).collect()
+    }
+}
+
+/// What one kustomization accumulates.
+#[derive(Debug, Default)]
+pub(crate) struct Acc {
+    pub resources: Vec<Resource>,
+    pub config: TransformerConfig,
+    pub vars: Vec<super::types::Var>,
+}
+
+impl Acc {
+    fn new() -> Acc {
+        Acc { resources: Vec::new(), config: TransformerConfig::builtin(), vars: Vec::new() }
+    }
+
+    /// Append resources, refusing ids that are already present.
+    fn append(&mut self, more: Vec<Resource>, from: &str) -> Result<(), RenderError> {
+        for r in more {
+            let id = r.id();
+            if self.resources.iter().any(|x| x.id().same(&id)) {
+                return Err(err(format!(
+                    "{from}: may not add resource with an already registered id: {}; rename one of them (namePrefix, nameSuffix or a patch)",
+                    id.display()
+                )));
+            }
+            self.resources.push(r);
+        }
+        Ok(())
+    }
+}
+
+/// Build the kustomization in directory `dir` (repository-relative) of `snapshot`.
+pub fn build(snapshot: &Snapshot, dir: &str, options: &Options) -> Result<Rendered, RenderError> {
+    let snap = snapshot.fork();
+    let dir = crate::source::normalize(dir).map_err(|e| err(format!("{dir}: {e}")))?;
+    let mut b = Builder { snap: &snap, opts: *options, stack: Vec::new() };
+    let mut acc = b.accumulate(&dir, Acc::new(), false)?;
+    let top = b.load_kustomization(&dir)?;
+    transform::finish(&mut acc, top.as_ref().map(|(k, _)| k))?;
+    let reorder = match top.as_ref().and_then(|(k, _)| k.sort_options.as_ref()).and_then(|s| s.order.as_deref()) {
+        Some("legacy") => Some(Reorder::Legacy),
+        Some("fifo") => Some(Reorder::None),
+        _ => None,
+    };
+    if reorder.unwrap_or(options.reorder) == Reorder::Legacy {
+        let legacy =
+            top.as_ref().and_then(|(k, _)| k.sort_options.as_ref()).and_then(|s| s.legacy_sort_options.as_ref());
+        transform::sort::legacy(&mut acc.resources, legacy);
+    }
+    transform::strip_internal(&mut acc.resources, top.as_ref().map(|(k, _)| k));
+    Ok(Rendered { resources: acc.resources, deps: snap.access() })
+}
+
+struct Builder<'a> {
+    snap: &'a Snapshot,
+    opts: Options,
+    /// Directories being built, for cycle detection.
+    stack: Vec<String>,
+}
+
+/// Display a repository path as kustomize would (absolute-looking).
+pub(crate) fn show(path: &str) -> String {
+    format!("/{path}")
+}
+
+impl Builder<'_> {
+    /// The kustomization file of `dir` and its decoded content, or `None` when there is none.
+    fn load_kustomization(&self, dir: &str) -> Result<Option<(Kustomization, String)>, RenderError> {
+        let mut found = Vec::new();
+        for name in KUSTOMIZATION_FILES {
+            let p = join(dir, name).map_err(err)?;
+            if self.snap.is_file(&p).map_err(|e| err(e.to_string()))? {
+                found.push(p);
+            }
+        }
+        let Some(file) = found.first().cloned() else { return Ok(None) };
+        if found.len() > 1 {
+            return Err(err(format!(
+                "Found multiple kustomization files under: {}; keep one of {}",
+                show(dir),
+                found.join(", ")
+            )));
+        }
+        let text = self.snap.read_string(&file).map_err(|e| err(e.to_string()))?;
+        let docs = manifest::parse(&file, &text, &Limits::default()).map_err(|e| err(e.to_string()))?;
+        let k = match docs.as_slice() {
+            [] => Kustomization::default(),
+            [d] if d.root.is_null() => Kustomization::default(),
+            [d] => Kustomization::from_node(&file, &d.root).map_err(|e| err(e.to_string()))?,
+            _ => return Err(err(format!("{file}: a kustomization file holds one YAML document"))),
+        };
+        Ok(Some((k, file)))
+    }
+
+    /// Flux's implicit kustomization for a directory without one.
+    fn implicit_kustomization(&self, dir: &str) -> Result<Kustomization, RenderError> {
+        let mut resources = Vec::new();
+        self.scan_implicit(dir, dir, &mut resources)?;
+        Ok(Kustomization { resources: Some(resources), ..Kustomization::default() })
+    }
+
+    fn scan_implicit(&self, root: &str, dir: &str, out: &mut Vec<String>) -> Result<(), RenderError> {
+        for e in self.snap.list(dir).map_err(|e| err(e.to_string()))? {
+            let path = join(dir, &e.name).map_err(err)?;
+            let rel = path
+                .strip_prefix(&format!("{root}/"))
+                .unwrap_or(if root.is_empty() { &path } else { &e.name })
+                .to_string();
+            match e.kind {
+                EntryKind::Dir => {
+                    let has_k = KUSTOMIZATION_FILES
+                        .iter()
+                        .any(|n| join(&path, n).ok().is_some_and(|p| self.snap.is_file(&p).unwrap_or(false)));
+                    if has_k {
+                        out.push(rel);
+                    } else {
+                        self.scan_implicit(root, &path, out)?;
+                    }
+                }
+                EntryKind::File if e.name.ends_with(".yaml") || e.name.ends_with(".yml") => out.push(rel),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn accumulate(&mut self, dir: &str, mut acc: Acc, is_component: bool) -> Result<Acc, RenderError> {
+        if self.stack.iter().any(|d| d == dir) {
+            return Err(err(format!(
+                "cycle detected: {} is included again by itself ({} → {}); remove the loop",
+                show(dir),
+                self.stack.iter().map(|d| show(d)).collect::<Vec<_>>().join(" → "),
+                show(dir)
+            )));
+        }
+        if self.stack.len() > 64 {
+            return Err(err(format!("{}: kustomizations nested more than 64 deep", show(dir))));
+        }
+        let (k, kfile) = match self.load_kustomization(dir)? {
+            Some(x) => x,
+            None if self.opts.flux && self.stack.is_empty() => {
+                (self.implicit_kustomization(dir)?, join(dir, "kustomization.yaml").unwrap_or_default())
+            }
+            None => {
+                return Err(err(format!(
+                    "unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' in directory '{}'",
+                    show(dir)
+                )));
+            }
+        };
+        if is_component && !k.is_component() {
+            return Err(err(format!(
+                "accumulating components: accumulateDirectory: \"expected kind 'Component' for path '{}' but got 'Kustomization'\"",
+                show(dir)
+            )));
+        }
+        if !is_component && k.is_component() && !self.stack.is_empty() {
+            return Err(err(format!(
+                "accumulating resources: accumulateDirectory: \"expected kind != 'Component' for path '{}'\"",
+                show(dir)
+            )));
+        }
+        unsupported(&k, &kfile)?;
+        self.stack.push(dir.to_string());
+        let result = self.accumulate_inner(dir, &kfile, &k, &mut acc);
+        self.stack.pop();
+        result?;
+        Ok(acc)
+    }
+
+    fn accumulate_inner(
+        &mut self,
+        dir: &str,
+        kfile: &str,
+        k: &Kustomization,
+        acc: &mut Acc,
+    ) -> Result<(), RenderError> {
+        let resources: Vec<&String> = k.resources.iter().flatten().chain(k.bases.iter().flatten()).collect();
+        for entry in resources {
+            let path = self.resolve(dir, entry, kfile)?;
+            match self.snap.kind(&path).map_err(|e| err(e.to_string()))? {
+                Some(EntryKind::Dir) => {
+                    let sub = self
+                        .accumulate(&path, Acc::new(), false)
+                        .map_err(|e| err(format!("accumulating resources from '{entry}': {}", e.message)))?;
+                    acc.append(sub.resources, kfile)?;
+                    acc.vars.extend(sub.vars);
+                }
+                Some(EntryKind::File) => {
+                    self.check_restrictor(dir, &path)?;
+                    let loaded = self.load_resources(&path)?;
+                    acc.append(loaded, kfile)?;
+                }
+                _ => {
+                    return Err(err(format!(
+                        "accumulating resources: accumulation err='accumulating resources from '{entry}': '{}' doesn't exist': must build at directory: not a valid directory: evalsymlink failure on '{}' : lstat {}: no such file or directory",
+                        show(&path),
+                        show(&path),
+                        show(&path)
+                    )));
+                }
+            }
+        }
+        for c in k.configurations.iter().flatten() {
+            let path = self.resolve(dir, c, kfile)?;
+            self.check_restrictor(dir, &path)?;
+            let text = self.snap.read_string(&path).map_err(|e| err(e.to_string()))?;
+            let docs = manifest::parse(&path, &text, &Limits::default()).map_err(|e| err(e.to_string()))?;
+            for d in docs {
+                let cfg: ConfigFile = serde_path_to_error::deserialize(d.root.to_json())
+                    .map_err(|e| err(format!("{path}: {}: {}", e.path(), e.inner())))?;
+                acc.config.merge(cfg.into_config());
+            }
+        }
+        for c in k.crds.iter().flatten() {
+            let path = self.resolve(dir, c, kfile)?;
+            self.check_restrictor(dir, &path)?;
+            let text = self.snap.read_string(&path).map_err(|e| err(e.to_string()))?;
+            transform::crds::merge_crd_config(&path, &text, &mut acc.config)?;
+        }
+        for c in k.components.iter().flatten() {
+            let path = self.resolve(dir, c, kfile)?;
+            if !self.snap.is_dir(&path).map_err(|e| err(e.to_string()))? {
+                return Err(err(format!(
+                    "{kfile}: component {c:?} is not a directory; a component is a directory with a kind: Component kustomization"
+                )));
+            }
+            let taken = std::mem::take(acc);
+            *acc = self
+                .accumulate(&path, taken, true)
+                .map_err(|e| err(format!("accumulating components: {}", e.message)))?;
+        }
+        transform::generate(self.snap, dir, kfile, k, acc, self.restrict_to(dir))?;
+        transform::run(self.snap, dir, kfile, k, acc, self.restrict_to(dir))?;
+        acc.vars.extend(k.vars.iter().flatten().cloned());
+        Ok(())
+    }
+
+    fn restrict_to<'d>(&self, dir: &'d str) -> Option<&'d str> {
+        (self.opts.load_restrictor == LoadRestrictor::RootOnly && !self.opts.flux).then_some(dir)
+    }
+
+    fn resolve(&self, dir: &str, entry: &str, kfile: &str) -> Result<String, RenderError> {
+        if super::is_remote(entry) {
+            return Err(err(format!(
+                "{kfile}: remote resource {entry:?} is not supported by fleetgate's renderer (no network); vendor it into the repository or configure an external kustomize fallback"
+            )));
+        }
+        join(dir, entry)
+            .map_err(|e| err(format!("{kfile}: {entry:?}: {e}; references must stay inside the repository")))
+    }
+
+    fn check_restrictor(&self, dir: &str, path: &str) -> Result<(), RenderError> {
+        if let Some(root) = self.restrict_to(dir)
+            && !(root.is_empty() || path.starts_with(&format!("{root}/")))
+        {
+            return Err(err(format!("security; file '{}' is not in or below '{}'", show(path), show(root))));
+        }
+        Ok(())
+    }
+
+    /// The resources of a manifest file (Lists expanded).
+    fn load_resources(&self, path: &str) -> Result<Vec<Resource>, RenderError> {
+        let text = self.snap.read_string(path).map_err(|e| err(e.to_string()))?;
+        let docs =
+            manifest::parse(path, &text, &Limits::default()).map_err(|e| err(format!("MalformedYAMLError: {e}")))?;
+        let mut out = Vec::new();
+        for d in docs {
+            if d.root.is_null() {
+                continue;
+            }
+            let v = super::value_of(&d.root);
+            let Value::Object(map) = &v else {
+                return Err(err(format!(
+                    "{path}: document {} is not a mapping; every document must be a Kubernetes object",
+                    d.index + 1
+                )));
+            };
+            let kind = map.get("kind").and_then(Value::as_str).unwrap_or("");
+            if kind.ends_with("List") && map.get("items").is_some_and(Value::is_array) {
+                for item in map.get("items").and_then(Value::as_array).into_iter().flatten() {
+                    out.push(Resource::new(item.clone(), Some(path.to_string())));
+                }
+                continue;
+            }
+            if kind.is_empty() {
+                return Err(err(format!("{path}: missing kind in object {}", d.index + 1)));
+            }
+            out.push(Resource::new(v, Some(path.to_string())));
+        }
+        Ok(out)
+    }
+}
+
+/// Fields fleetgate's renderer does not implement: fail naming the field and the file.
+fn unsupported(k: &Kustomization, kfile: &str) -> Result<(), RenderError> {
+    let fields: [(&str, bool); 3] = [
+        ("helmCharts", k.helm_charts.as_ref().is_some_and(|v| !v.is_empty())),
+        ("helmChartInflationGenerator", k.helm_chart_inflation_generator.as_ref().is_some_and(|v| !v.is_empty())),
+        ("validators", k.validators.as_ref().is_some_and(|v| !v.is_empty())),
+    ];
+    for (field, set) in fields {
+        if set {
+            return Err(err(format!(
+                "{kfile}: `{field}` is not supported by fleetgate's renderer (it would run an external program); configure the external kustomize fallback for this directory"
+            )));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,251 @@
+//! Resources as the renderer holds them: a JSON object plus what kustomize remembers about it (where it came
+//! from, its earlier names, generator settings).
+
+use serde_json::{Map, Value};
+
+/// Group, version, kind.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Gvk {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+}
+
+impl Gvk {
+    pub fn from_api_version(api_version: &str, kind: &str) -> Gvk {
+        let (group, version) = match api_version.rsplit_once('/') {
+            Some((g, v)) => (g.to_string(), v.to_string()),
+            None => (String::new(), api_version.to_string()),
+        };
+        Gvk { group, version, kind: kind.to_string() }
+    }
+
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() { self.version.clone() } else { format!("{}/{}", self.group, self.version) }
+    }
+
+    /// True when this selector-like Gvk (empty fields match anything) matches `other`.
+    pub fn selects(&self, other: &Gvk) -> bool {
+        (self.group.is_empty() || self.group == other.group)
+            && (self.version.is_empty() || self.version == other.version)
+            && (self.kind.is_empty() || self.kind == other.kind)
+    }
+
+    /// kustomize's `Gvk.String()`: `kind.version.group` with `[noVer]`/`[noGrp]` for empty parts.
+    pub fn display(&self) -> String {
+        let v = if self.version.is_empty() { "[noVer]" } else { &self.version };
+        let g = if self.group.is_empty() { "[noGrp]" } else { &self.group };
+        format!("{}.{}.{}", self.kind, v, g)
+    }
+
+    /// Whether objects of this kind live in a namespace (cluster-scoped built-in kinds return false; unknown
+    /// kinds are namespaced, as kustomize assumes).
+    pub fn is_namespaced(&self) -> bool {
+        !CLUSTER_SCOPED
+            .iter()
+            .any(|(g, k)| *k == self.kind && (*g == self.group || (g.is_empty() && self.group.is_empty())))
+    }
+}
+
+/// Built-in cluster-scoped kinds (group, kind).
+const CLUSTER_SCOPED: &[(&str, &str)] = &[
+    ("", "ComponentStatus"),
+    ("", "Namespace"),
+    ("", "Node"),
+    ("", "PersistentVolume"),
+    ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
+    ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
+    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
+    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"),
+    ("apiextensions.k8s.io", "CustomResourceDefinition"),
+    ("apiregistration.k8s.io", "APIService"),
+    ("authentication.k8s.io", "TokenReview"),
+    ("authorization.k8s.io", "SelfSubjectAccessReview"),
+    ("authorization.k8s.io", "SelfSubjectRulesReview"),
+    ("authorization.k8s.io", "SubjectAccessReview"),
+    ("certificates.k8s.io", "CertificateSigningRequest"),
+    ("flowcontrol.apiserver.k8s.io", "FlowSchema"),
+    ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"),
+    ("networking.k8s.io", "IngressClass"),
+    ("node.k8s.io", "RuntimeClass"),
+    ("policy", "PodSecurityPolicy"),
+    ("rbac.authorization.k8s.io", "ClusterRole"),
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+    ("scheduling.k8s.io", "PriorityClass"),
+    ("storage.k8s.io", "CSIDriver"),
+    ("storage.k8s.io", "CSINode"),
+    ("storage.k8s.io", "StorageClass"),
+    ("storage.k8s.io", "VolumeAttachment"),
+];
+
+/// An object's identity.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResId {
+    pub gvk: Gvk,
+    pub name: String,
+    /// `""` when unset.
+    pub namespace: String,
+}
+
+impl ResId {
+    /// kustomize's equality: same Gvk and name, and namespaces equal where `""` and `default` are one.
+    pub fn same(&self, other: &ResId) -> bool {
+        self.gvk == other.gvk && self.name == other.name && ns_eq(&self.namespace, &other.namespace)
+    }
+
+    /// `kind.version.group/name.namespace` as kustomize prints ids in messages.
+    pub fn display(&self) -> String {
+        let ns = if self.namespace.is_empty() { "[noNs]" } else { &self.namespace };
+        format!("{}/{}.{}", self.gvk.display(), self.name, ns)
+    }
+}
+
+/// Namespaces compare equal when equal, or when one is empty and the other `default`.
+pub fn ns_eq(a: &str, b: &str) -> bool {
+    let norm = |s: &str| if s.is_empty() { "default" } else { s }.to_string();
+    norm(a) == norm(b)
+}
+
+/// How a generated ConfigMap/Secret combines with an existing one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GenBehavior {
+    Create,
+    Merge,
+    Replace,
+}
+
+/// One resource of a build.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub obj: Value,
+    /// Repository path of the file it came from (`None` for generated resources).
+    pub origin: Option<String>,
+    /// For generated resources: whether a content-hash suffix is added at the end of the build, and how it
+    /// combines with existing resources.
+    pub needs_hash: bool,
+    pub behavior: Option<GenBehavior>,
+    /// Earlier (namespace, name) pairs, oldest first, recorded whenever a transformer renamed the resource:
+    /// name references written against an earlier name are fixed up to the current one.
+    pub history: Vec<(String, String)>,
+    /// Name prefixes and suffixes applied so far (outermost first for prefixes, last for suffixes): among
+    /// several candidates of one name reference, the one built alongside the referrer wins.
+    pub prefixes: Vec<String>,
+    pub suffixes: Vec<String>,
+}
+
+impl Resource {
+    pub fn new(obj: Value, origin: Option<String>) -> Resource {
+        Resource {
+            obj,
+            origin,
+            needs_hash: false,
+            behavior: None,
+            history: Vec::new(),
+            prefixes: Vec::new(),
+            suffixes: Vec::new(),
+        }
+    }
+
+    fn str_at(&self, path: &[&str]) -> &str {
+        let mut v = &self.obj;
+        for k in path {
+            match v.get(k) {
+                Some(n) => v = n,
+                None => return "",
+            }
+        }
+        v.as_str().unwrap_or("")
+    }
+
+    pub fn gvk(&self) -> Gvk {
+        Gvk::from_api_version(self.str_at(&["apiVersion"]), self.str_at(&["kind"]))
+    }
+    pub fn kind(&self) -> &str {
+        self.str_at(&["kind"])
+    }
+    pub fn name(&self) -> &str {
+        self.str_at(&["metadata", "name"])
+    }
+    pub fn namespace(&self) -> &str {
+        self.str_at(&["metadata", "namespace"])
+    }
+    pub fn id(&self) -> ResId {
+        ResId { gvk: self.gvk(), name: self.name().to_string(), namespace: self.namespace().to_string() }
+    }
+
+    /// The identity the resource had when it was loaded or generated.
+    pub fn original_id(&self) -> ResId {
+        let mut id = self.id();
+        if let Some((ns, name)) = self.history.first() {
+            id.namespace = ns.clone();
+            id.name = name.clone();
+        }
+        id
+    }
+
+    /// Every (namespace, name) the resource has had, current last.
+    pub fn all_names(&self) -> Vec<(String, String)> {
+        let mut v = self.history.clone();
+        v.push((self.namespace().to_string(), self.name().to_string()));
+        v
+    }
+
+    fn metadata_mut(&mut self) -> &mut Map<String, Value> {
+        if !self.obj.is_object() {
+            self.obj = Value::Object(Map::new());
+        }
+        let obj = self.obj.as_object_mut().expect("object ensured above");
+        let md = obj.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
+        if !md.is_object() {
+            *md = Value::Object(Map::new());
+        }
+        md.as_object_mut().expect("object ensured above")
+    }
+
+    /// Rename, remembering the old identity.
+    pub fn set_name(&mut self, name: &str) {
+        if self.name() == name {
+            return;
+        }
+        self.history.push((self.namespace().to_string(), self.name().to_string()));
+        self.metadata_mut().insert("name".into(), Value::String(name.to_string()));
+    }
+
+    /// Move to another namespace, remembering the old identity.
+    pub fn set_namespace(&mut self, ns: &str) {
+        if self.namespace() == ns {
+            return;
+        }
+        self.history.push((self.namespace().to_string(), self.name().to_string()));
+        self.metadata_mut().insert("namespace".into(), Value::String(ns.to_string()));
+    }
+
+    /// Labels (or annotations) map of the metadata.
+    pub fn meta_map(&self, key: &str) -> Option<&Map<String, Value>> {
+        self.obj.get("metadata")?.get(key)?.as_object()
+    }
+
+    pub fn annotation(&self, key: &str) -> Option<&str> {
+        self.meta_map("annotations")?.get(key)?.as_str()
+    }
+
+    pub fn set_annotation(&mut self, key: &str, value: &str) {
+        let md = self.metadata_mut();
+        let ann = md.entry("annotations").or_insert_with(|| Value::Object(Map::new()));
+        if !ann.is_object() {
+            *ann = Value::Object(Map::new());
+        }
+        if let Some(m) = ann.as_object_mut() {
+            m.insert(key.to_string(), Value::String(value.to_string()));
+        }
+    }
+
+    pub fn remove_annotation(&mut self, key: &str) {
+        let Some(md) = self.obj.get_mut("metadata").and_then(Value::as_object_mut) else { return };
+        let Some(ann) = md.get_mut("annotations").and_then(Value::as_object_mut) else { return };
+        ann.shift_remove(key);
+        if ann.is_empty() {
+            md.shift_remove("annotations");
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! Generators and the built-in transformers, in kustomize's order, and the end-of-build steps.
+
+pub mod crds;
+mod images;
+mod nameref;
+pub mod sort;
+
+use super::build::{Acc, RenderError, err};
+use super::fieldspec::{FieldSpec, RawSpec, visit};
+use super::resource::{Gvk, Resource};
+use super::types::Kustomization;
+use crate::source::Snapshot;
+use serde_json::{Map, Value};
+
+/// Kinds the prefix/suffix transformer leaves alone.
+const PREFIX_SKIP: &[(&str, &str)] =
+    &[("", "CustomResourceDefinition"), ("apiregistration.k8s.io", "APIService"), ("", "Namespace")];
+
+/// configMapGenerator / secretGenerator.
+pub(crate) fn generate(
+    _snap: &Snapshot,
+    _dir: &str,
+    kfile: &str,
+    k: &Kustomization,
+    _acc: &mut Acc,
+    _restrict_to: Option<&str>,
+) -> Result<(), RenderError> {
+    if k.config_map_generator.as_ref().is_some_and(|g| !g.is_empty())
+        || k.secret_generator.as_ref().is_some_and(|g| !g.is_empty())
+    {
+        return Err(err(format!("{kfile}: generators are not implemented yet")));
+    }
+    Ok(())
+}
+
+/// The built-in transformers of one kustomization, in kustomize v5.5's order.
+pub(crate) fn run(
+    _snap: &Snapshot,
+    _dir: &str,
+    kfile: &str,
+    k: &Kustomization,
+    acc: &mut Acc,
+    _restrict_to: Option<&str>,
+) -> Result<(), RenderError> {
+    let has = |v: &Option<Vec<_>>| v.as_ref().is_some_and(|x: &Vec<_>| !x.is_empty());
+    if has(&k.patches_strategic_merge.clone().map(|v| v.into_iter().map(|_| ()).collect::<Vec<()>>()))
+        || k.patches.as_ref().is_some_and(|p| !p.is_empty())
+    {
+        return Err(err(format!("{kfile}: patches are not implemented yet")));
+    }
+    if let Some(ns) = k.namespace.as_deref().filter(|n| !n.is_empty()) {
+        namespace(acc, ns)?;
+    }
+    if let Some(p) = k.name_prefix.as_deref().filter(|p| !p.is_empty()) {
+        rename(acc, &acc.config.name_prefix.clone(), |n| format!("{p}{n}"), |r| r_prefixes(r, p));
+    }
+    if let Some(s) = k.name_suffix.as_deref().filter(|s| !s.is_empty()) {
+        rename(acc, &acc.config.name_suffix.clone(), |n| format!("{n}{s}"), |r| r_suffixes(r, s));
+    }
+    for label in k.labels.iter().flatten() {
+        let pairs = string_map(label.pairs.as_ref());
+        let mut specs: Vec<FieldSpec> = label.fields.iter().flatten().map(raw_spec).collect();
+        if label.include_selectors == Some(true) {
+            extend_unique(&mut specs, &acc.config.common_labels);
+        } else {
+            extend_unique(
+                &mut specs,
+                &[FieldSpec { path: "metadata/labels".into(), create: true, ..FieldSpec::default() }],
+            );
+            if label.include_templates == Some(true) {
+                extend_unique(&mut specs, &acc.config.template_labels);
+            }
+        }
+        set_map_entries(acc, &specs, &pairs)?;
+    }
+    if let Some(labels) = &k.common_labels {
+        let pairs = string_map(Some(labels));
+        let specs = acc.config.common_labels.clone();
+        set_map_entries(acc, &specs, &pairs)?;
+    }
+    if let Some(ann) = &k.common_annotations {
+        let pairs = string_map(Some(ann));
+        let specs = acc.config.common_annotations.clone();
+        set_map_entries(acc, &specs, &pairs)?;
+    }
+    if has(&k.patches_json6902.clone().map(|v| v.into_iter().map(|_| ()).collect::<Vec<()>>())) {
+        return Err(err(format!("{kfile}: patchesJson6902 is not implemented yet")));
+    }
+    for r in k.replicas.iter().flatten() {
+        replicas(acc, r)?;
+    }
+    for img in k.images.iter().flatten().chain(k.image_tags.iter().flatten()) {
+        images::apply(acc, img)?;
+    }
+    if k.replacements.as_ref().is_some_and(|r| !r.is_empty()) {
+        return Err(err(format!("{kfile}: replacements are not implemented yet")));
+    }
+    Ok(())
+}
+
+fn r_prefixes(r: &mut Resource, p: &str) {
+    r.prefixes.insert(0, p.to_string());
+}
+
+fn r_suffixes(r: &mut Resource, s: &str) {
+    r.suffixes.push(s.to_string());
+}
+
+fn raw_spec(f: &super::types::FieldSpec) -> FieldSpec {
+    RawSpec {
+        group: f.group.clone(),
+        version: f.version.clone(),
+        kind: f.kind.clone(),
+        path: f.path.clone(),
+        create: f.create,
+    }
+    .spec()
+}
+
+fn extend_unique(into: &mut Vec<FieldSpec>, from: &[FieldSpec]) {
+    for f in from {
+        if !into.contains(f) {
+            into.push(f.clone());
+        }
+    }
+}
+
+fn string_map(m: Option<&std::collections::BTreeMap<String, Option<String>>>) -> Vec<(String, String)> {
+    m.into_iter().flatten().map(|(k, v)| (k.clone(), v.clone().unwrap_or_default())).collect()
+}
+
+/// Field specs that apply to a resource of `gvk`.
+fn matching<'a>(specs: &'a [FieldSpec], gvk: &'a Gvk) -> impl Iterator<Item = &'a FieldSpec> + 'a {
+    specs.iter().filter(move |f| f.gvk.selects(gvk))
+}
+
+/// Set entries of the maps at `specs` (labels, selectors, annotations).
+fn set_map_entries(acc: &mut Acc, specs: &[FieldSpec], pairs: &[(String, String)]) -> Result<(), RenderError> {
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    for r in &mut acc.resources {
+        let gvk = r.gvk();
+        let id = r.id().display();
+        for spec in matching(specs, &gvk) {
+            visit(&mut r.obj, &spec.segments(), spec.create, &mut |v| {
+                if v.is_null() {
+                    *v = Value::Object(Map::new());
+                }
+                match v {
+                    Value::Object(m) => {
+                        for (k, val) in pairs {
+                            m.insert(k.clone(), Value::String(val.clone()));
+                        }
+                        Ok(())
+                    }
+                    other => Err(format!("{}: expected a map at {}, found {other}", id, spec.path)),
+                }
+            })
+            .map_err(err)?;
+        }
+    }
+    Ok(())
+}
+
+fn namespace(acc: &mut Acc, ns: &str) -> Result<(), RenderError> {
+    let specs = acc.config.namespace.clone();
+    for r in &mut acc.resources {
+        let gvk = r.gvk();
+        if gvk.kind == "Namespace" && gvk.group.is_empty() {
+            r.set_name(ns);
+            continue;
+        }
+        for spec in matching(&specs, &gvk) {
+            if spec.path == "metadata/namespace" {
+                if gvk.is_namespaced() {
+                    r.set_namespace(ns);
+                }
+                continue;
+            }
+            visit(&mut r.obj, &spec.segments(), spec.create, &mut |v| {
+                *v = Value::String(ns.to_string());
+                Ok(())
+            })
+            .map_err(err)?;
+        }
+    }
+    Ok(())
+}
+
+fn rename(acc: &mut Acc, specs: &[FieldSpec], new_name: impl Fn(&str) -> String, record: impl Fn(&mut Resource)) {
+    for r in &mut acc.resources {
+        let gvk = r.gvk();
+        if PREFIX_SKIP.iter().any(|(g, k)| *k == gvk.kind && *g == gvk.group) {
+            continue;
+        }
+        let mut touched = false;
+        for spec in matching(specs, &gvk) {
+            if spec.path == "metadata/name" {
+                let n = new_name(r.name());
+                r.set_name(&n);
+                touched = true;
+                continue;
+            }
+            let _ = visit(&mut r.obj, &spec.segments(), spec.create, &mut |v| {
+                if let Some(s) = v.as_str() {
+                    *v = Value::String(new_name(s));
+                }
+                Ok(())
+            });
+        }
+        if touched {
+            record(r);
+        }
+    }
+}
+
+fn replicas(acc: &mut Acc, rep: &super::types::Replica) -> Result<(), RenderError> {
+    let name = rep.name.as_deref().unwrap_or("");
+    let count = rep.count.unwrap_or(0);
+    let specs = acc.config.replicas.clone();
+    let mut found = false;
+    for r in &mut acc.resources {
+        if !r.all_names().iter().any(|(_, n)| n == name) {
+            continue;
+        }
+        let gvk = r.gvk();
+        for spec in matching(&specs, &gvk) {
+            found = true;
+            visit(&mut r.obj, &spec.segments(), spec.create, &mut |v| {
+                *v = Value::from(count);
+                Ok(())
+            })
+            .map_err(err)?;
+        }
+    }
+    if !found && acc.resources.iter().any(|r| r.all_names().iter().any(|(_, n)| n == name)) {
+        let gvks: Vec<String> = specs.iter().map(|s| s.gvk.display()).collect();
+        return Err(err(format!(
+            "resource with name {name} does not match a config with the following GVK [{}]",
+            gvks.join(" ")
+        )));
+    }
+    Ok(())
+}
+
+/// The steps kustomize runs once, at the top of the build: name-hash suffixes, name back-references, vars.
+pub(crate) fn finish(acc: &mut Acc, _top: Option<&Kustomization>) -> Result<(), RenderError> {
+    if acc.resources.iter().any(|r| r.needs_hash) {
+        return Err(err("name-hash suffixes are not implemented yet"));
+    }
+    nameref::fix(&mut acc.resources, &acc.config.name_reference)?;
+    if !acc.vars.is_empty() {
+        return Err(err("vars are not implemented yet"));
+    }
+    Ok(())
+}
+
+/// Drop what the build kept internally; add what `buildMetadata` asks for.
+pub(crate) fn strip_internal(_resources: &mut [Resource], _top: Option<&Kustomization>) {}
