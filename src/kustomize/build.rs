@@ -160,7 +160,9 @@ impl Builder<'_> {
             )));
         }
         let text = self.snap.read_string(&file).map_err(|e| err(e.to_string()))?;
-        let docs = manifest::parse(&file, &text, &Limits::default()).map_err(|e| err(e.to_string()))?;
+        // kustomization files go through go-yaml v2, where a repeated key silently wins.
+        let limits = Limits { duplicate_keys_last_wins: true, ..Limits::default() };
+        let docs = manifest::parse(&file, &text, &limits).map_err(|e| err(e.to_string()))?;
         let k = match docs.as_slice() {
             [] => Kustomization::default(),
             [d] if d.root.is_null() => Kustomization::default(),
@@ -239,6 +241,11 @@ impl Builder<'_> {
             )));
         }
         unsupported(&k, &kfile)?;
+        if let Some(so) = &k.sort_options
+            && !matches!(so.order.as_deref(), Some("fifo" | "legacy"))
+        {
+            return Err(err(format!("{kfile}: the field 'sortOptions.order' must be one of [fifo, legacy]")));
+        }
         self.stack.push(dir.to_string());
         let result = self.accumulate_inner(dir, &kfile, &k, &mut acc);
         self.stack.pop();

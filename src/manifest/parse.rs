@@ -53,6 +53,9 @@ pub struct Limits {
     pub max_nodes: usize,
     /// Most documents in one stream (default 10_000).
     pub max_documents: usize,
+    /// Accept duplicate mapping keys, the last one winning (as go-yaml v2 does for kustomization files).
+    /// Off by default: a duplicate key is an error.
+    pub duplicate_keys_last_wins: bool,
 }
 
 impl Default for Limits {
@@ -63,6 +66,7 @@ impl Default for Limits {
             max_alias_nodes: 100_000,
             max_nodes: 2_000_000,
             max_documents: 10_000,
+            duplicate_keys_last_wins: false,
         }
     }
 }
@@ -210,6 +214,14 @@ impl MapBody {
         match &self.index {
             Some(index) => index.get(text).copied(),
             None => self.entries.iter().find(|(k, _)| k.scalar_text() == Some(text)).map(|(k, _)| k.pos.line),
+        }
+    }
+
+    /// Forget an earlier entry (a duplicate key whose last occurrence wins).
+    fn remove_key(&mut self, text: &str) {
+        self.entries.retain(|(k, _)| k.scalar_text() != Some(text));
+        if let Some(index) = &mut self.index {
+            index.remove(text);
         }
     }
 
@@ -751,6 +763,11 @@ impl<'a> Builder<'a> {
                     if let Some(text) = node.scalar_text()
                         && let Some(first) = map.first_line_of(text)
                     {
+                        if self.limits.duplicate_keys_last_wins {
+                            map.remove_key(text);
+                            map.key = Some(node);
+                            return Ok(());
+                        }
                         let message = format!("duplicate key {} (first at line {first}): remove one", quote_key(text));
                         let pos = node.pos;
                         return Err(self.err(pos, message));

@@ -141,6 +141,9 @@ fn fix_at(
             let Some(name) = m.get("name").and_then(Value::as_str).map(str::to_string) else { return Ok(()) };
             let ns = m.get("namespace").and_then(Value::as_str).map(str::to_string);
             let is_subject = m.contains_key("kind");
+            if is_subject && m.contains_key("namespace") && ns.as_deref().is_none_or(str::is_empty) {
+                return Err("Invalid Input: namespace is blank for a subject; set it or remove the key".to_string());
+            }
             if is_subject && ns.is_none() {
                 return Ok(());
             }
