@@ -106,6 +106,8 @@ pub struct TransformerConfig {
     pub namespace: Vec<FieldSpec>,
     pub common_labels: Vec<FieldSpec>,
     pub template_labels: Vec<FieldSpec>,
+    /// Extra field specs for the `labels:` field's entries (from `configurations:`).
+    pub labels: Vec<FieldSpec>,
     pub common_annotations: Vec<FieldSpec>,
     pub images: Vec<FieldSpec>,
     pub replicas: Vec<FieldSpec>,
@@ -353,6 +355,7 @@ impl TransformerConfig {
             ],
             common_labels,
             template_labels,
+            labels: Vec::new(),
             common_annotations,
             images: containers.iter().map(|p| FieldSpec::new("", "", "", &format!("{p}[]/image"), true)).collect(),
             replicas: specs(&[
@@ -386,6 +389,7 @@ impl TransformerConfig {
         add(&mut self.namespace, other.namespace);
         add(&mut self.common_labels, other.common_labels);
         add(&mut self.template_labels, other.template_labels);
+        add(&mut self.labels, other.labels);
         add(&mut self.common_annotations, other.common_annotations);
         add(&mut self.images, other.images);
         add(&mut self.replicas, other.replicas);
@@ -399,9 +403,9 @@ impl TransformerConfig {
     }
 }
 
-/// A `configurations:` file, as kustomize reads it.
+/// A `configurations:` file, as kustomize reads it (unknown fields are ignored, as there).
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct ConfigFile {
     #[serde(default)]
     name_prefix: Option<Vec<RawSpec>>,
@@ -413,6 +417,8 @@ pub struct ConfigFile {
     common_labels: Option<Vec<RawSpec>>,
     #[serde(default)]
     template_labels: Option<Vec<RawSpec>>,
+    #[serde(default)]
+    labels: Option<Vec<RawSpec>>,
     #[serde(default)]
     common_annotations: Option<Vec<RawSpec>>,
     #[serde(default)]
@@ -427,7 +433,7 @@ pub struct ConfigFile {
 
 /// A field spec as written in configuration files and kustomizations (`fields:` of `labels:`).
 #[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct RawSpec {
     #[serde(default)]
     pub group: Option<String>,
@@ -456,7 +462,7 @@ impl RawSpec {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 struct RawNameRef {
     #[serde(default)]
     group: Option<String>,
@@ -477,6 +483,7 @@ impl ConfigFile {
             namespace: conv(self.namespace),
             common_labels: conv(self.common_labels),
             template_labels: conv(self.template_labels),
+            labels: conv(self.labels),
             common_annotations: conv(self.common_annotations),
             images: conv(self.images),
             replicas: conv(self.replicas),

@@ -71,6 +71,7 @@ pub(crate) fn run(
                 extend_unique(&mut specs, &acc.config.template_labels);
             }
         }
+        extend_unique(&mut specs, &acc.config.labels);
         set_map_entries(acc, &specs, &pairs)?;
     }
     if let Some(labels) = &k.common_labels {
