@@ -172,6 +172,18 @@ fn namespace(acc: &mut Acc, ns: &str) -> Result<(), RenderError> {
             r.set_name(ns);
             continue;
         }
+        if gvk.group == "rbac.authorization.k8s.io" && matches!(gvk.kind.as_str(), "RoleBinding" | "ClusterRoleBinding")
+        {
+            // kustomize's default subject mode: a subject named `default` is the namespace's default
+            // ServiceAccount, so it follows the namespace.
+            if let Some(Value::Array(subjects)) = r.obj.get_mut("subjects") {
+                for s in subjects.iter_mut().filter_map(Value::as_object_mut) {
+                    if s.get("name").and_then(Value::as_str) == Some("default") {
+                        s.insert("namespace".into(), Value::String(ns.to_string()));
+                    }
+                }
+            }
+        }
         for spec in matching(&specs, &gvk) {
             if spec.path == "metadata/namespace" {
                 if gvk.is_namespaced() {
@@ -192,7 +204,7 @@ fn namespace(acc: &mut Acc, ns: &str) -> Result<(), RenderError> {
 fn rename(acc: &mut Acc, specs: &[FieldSpec], new_name: impl Fn(&str) -> String, record: impl Fn(&mut Resource)) {
     for r in &mut acc.resources {
         let gvk = r.gvk();
-        if PREFIX_SKIP.iter().any(|(g, k)| *k == gvk.kind && *g == gvk.group) {
+        if PREFIX_SKIP.iter().any(|(g, k)| *k == gvk.kind && (g.is_empty() || *g == gvk.group)) {
             continue;
         }
         let mut touched = false;

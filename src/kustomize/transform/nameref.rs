@@ -125,6 +125,25 @@ fn fix_at(
     referral_namespaced: bool,
 ) -> Result<(), String> {
     visit(obj, segs, false, &mut |v| match v {
+        Value::Array(items) => {
+            for item in items {
+                fix_one(item, referral, cands, who, referral_namespaced)?;
+            }
+            Ok(())
+        }
+        other => fix_one(other, referral, cands, who, referral_namespaced),
+    })
+}
+
+/// Fix one referring value: a name, or a `{kind?, name, namespace?}` map (RBAC subject, service reference).
+fn fix_one(
+    v: &mut Value,
+    referral: &Gvk,
+    cands: &[&Cand],
+    who: &Referrer,
+    referral_namespaced: bool,
+) -> Result<(), String> {
+    match v {
         Value::String(s) => {
             if let Some(c) = choose(cands, s, None, who, referral_namespaced)? {
                 *s = c.name.clone();
@@ -132,31 +151,29 @@ fn fix_at(
             Ok(())
         }
         Value::Object(m) => {
-            // A subject ({kind, name, namespace}) or a service reference ({name, namespace}).
             if let Some(kind) = m.get("kind").and_then(Value::as_str)
                 && kind != referral.kind
             {
                 return Ok(());
             }
             let Some(name) = m.get("name").and_then(Value::as_str).map(str::to_string) else { return Ok(()) };
+            if m.contains_key("namespace") && m.get("namespace").and_then(Value::as_str).is_none_or(str::is_empty) {
+                return Err(
+                    "Invalid Input: namespace is blank for a subject or service reference; set it or remove the key"
+                        .to_string(),
+                );
+            }
             let ns = m.get("namespace").and_then(Value::as_str).map(str::to_string);
-            let is_subject = m.contains_key("kind");
-            if is_subject && m.contains_key("namespace") && ns.as_deref().is_none_or(str::is_empty) {
-                return Err("Invalid Input: namespace is blank for a subject; set it or remove the key".to_string());
-            }
-            if is_subject && ns.is_none() {
-                return Ok(());
-            }
             if let Some(c) = choose(cands, &name, ns.as_deref(), who, referral_namespaced)? {
                 m.insert("name".into(), Value::String(c.name.clone()));
-                if ns.is_some() || !c.namespace.is_empty() {
+                if !c.namespace.is_empty() {
                     m.insert("namespace".into(), Value::String(c.namespace.clone()));
                 }
             }
             Ok(())
         }
         _ => Ok(()),
-    })
+    }
 }
 
 fn fix_resource_names(
