@@ -350,10 +350,11 @@ impl Builder<'_> {
         let docs =
             manifest::parse(path, &text, &Limits::default()).map_err(|e| err(format!("MalformedYAMLError: {e}")))?;
         let mut out = Vec::new();
-        for d in docs {
+        for mut d in docs {
             if d.root.is_null() {
                 continue;
             }
+            stringify_metadata(&mut d.root);
             let v = super::value_of(&d.root);
             let Value::Object(map) = &v else {
                 return Err(err(format!(
@@ -374,6 +375,28 @@ impl Builder<'_> {
             out.push(Resource::new(v, Some(path.to_string())));
         }
         Ok(out)
+    }
+}
+
+/// Label and annotation values are strings: kustomize reads `happy: true` in annotations as `"true"`.
+fn stringify_metadata(root: &mut manifest::Node) {
+    use manifest::{NodeKind, ScalarStyle};
+    let NodeKind::Map(entries) = &mut root.kind else { return };
+    let Some((_, md)) = entries.iter_mut().find(|(k, _)| k.scalar_text() == Some("metadata")) else { return };
+    let NodeKind::Map(md) = &mut md.kind else { return };
+    for (k, v) in md.iter_mut() {
+        if !matches!(k.scalar_text(), Some("labels" | "annotations")) {
+            continue;
+        }
+        let NodeKind::Map(pairs) = &mut v.kind else { continue };
+        for (_, val) in pairs.iter_mut() {
+            if let NodeKind::Scalar(s) = &mut val.kind
+                && s.style == ScalarStyle::Plain
+                && !s.is_null()
+            {
+                s.style = ScalarStyle::DoubleQuoted;
+            }
+        }
     }
 }
 

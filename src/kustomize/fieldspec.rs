@@ -331,6 +331,15 @@ impl TransformerConfig {
                 referral: gvk("networking.k8s.io/v1", "v1", "IngressClass"),
                 specs: specs(&[("", "", "Ingress", "spec/ingressClassName")]),
             },
+            NameRef {
+                referral: gvk("admissionregistration.k8s.io", "", "ValidatingAdmissionPolicy"),
+                specs: specs(&[(
+                    "admissionregistration.k8s.io",
+                    "",
+                    "ValidatingAdmissionPolicyBinding",
+                    "spec/policyName",
+                )]),
+            },
         ];
 
         let containers = [
@@ -375,12 +384,15 @@ impl TransformerConfig {
         }
     }
 
-    /// Add another configuration's specs (a `configurations:` file), skipping duplicates.
+    /// Add another configuration's specs (a `configurations:` file). A spec for the same path whose kind an
+    /// existing spec already selects replaces that spec (so a custom `namePrefix` spec for one kind narrows the
+    /// default one for all kinds, as in kustomize); other specs are appended.
     pub fn merge(&mut self, other: TransformerConfig) {
         fn add(into: &mut Vec<FieldSpec>, from: Vec<FieldSpec>) {
             for f in from {
-                if !into.contains(&f) {
-                    into.push(f);
+                match into.iter().position(|e| e.path == f.path && e.gvk.selects(&f.gvk)) {
+                    Some(i) => into[i] = f,
+                    None => into.push(f),
                 }
             }
         }

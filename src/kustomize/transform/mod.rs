@@ -266,6 +266,9 @@ pub(crate) fn finish(acc: &mut Acc, _top: Option<&Kustomization>) -> Result<(), 
     if !acc.vars.is_empty() {
         return Err(err("vars are not implemented yet"));
     }
+    // Objects marked local-config take part in the build (as name-reference sources, replacement sources)
+    // but are not output.
+    acc.resources.retain(|r| r.annotation("config.kubernetes.io/local-config") != Some("true"));
     Ok(())
 }
 
