@@ -3,6 +3,7 @@
 pub mod crds;
 mod images;
 mod nameref;
+mod plugins;
 pub mod sort;
 
 use super::build::{Acc, RenderError, err};
@@ -49,13 +50,16 @@ pub(crate) fn run(
         return Err(err(format!("{kfile}: patches are not implemented yet")));
     }
     if let Some(ns) = k.namespace.as_deref().filter(|n| !n.is_empty()) {
-        namespace(acc, ns)?;
+        let specs = acc.config.namespace.clone();
+        namespace(acc, ns, &specs)?;
     }
     if let Some(p) = k.name_prefix.as_deref().filter(|p| !p.is_empty()) {
-        rename(acc, &acc.config.name_prefix.clone(), |n| format!("{p}{n}"), |r| r_prefixes(r, p));
+        let specs = acc.config.name_prefix.clone();
+        prefix(acc, p, &specs);
     }
     if let Some(s) = k.name_suffix.as_deref().filter(|s| !s.is_empty()) {
-        rename(acc, &acc.config.name_suffix.clone(), |n| format!("{n}{s}"), |r| r_suffixes(r, s));
+        let specs = acc.config.name_suffix.clone();
+        suffix(acc, s, &specs);
     }
     for label in k.labels.iter().flatten() {
         let pairs = string_map(label.pairs.as_ref());
@@ -96,18 +100,21 @@ pub(crate) fn run(
     if k.replacements.as_ref().is_some_and(|r| !r.is_empty()) {
         return Err(err(format!("{kfile}: replacements are not implemented yet")));
     }
+    for cfg in plugins::load(_snap, _dir, kfile, k.transformers.as_deref().unwrap_or_default(), _restrict_to)? {
+        plugins::transform(acc, &cfg, kfile)?;
+    }
     Ok(())
 }
 
-fn r_prefixes(r: &mut Resource, p: &str) {
-    r.prefixes.insert(0, p.to_string());
+pub(crate) fn prefix(acc: &mut Acc, p: &str, specs: &[FieldSpec]) {
+    rename(acc, specs, |n| format!("{p}{n}"), |r| r.prefixes.insert(0, p.to_string()));
 }
 
-fn r_suffixes(r: &mut Resource, s: &str) {
-    r.suffixes.push(s.to_string());
+pub(crate) fn suffix(acc: &mut Acc, s: &str, specs: &[FieldSpec]) {
+    rename(acc, specs, |n| format!("{n}{s}"), |r| r.suffixes.push(s.to_string()));
 }
 
-fn raw_spec(f: &super::types::FieldSpec) -> FieldSpec {
+pub(crate) fn raw_spec(f: &super::types::FieldSpec) -> FieldSpec {
     RawSpec {
         group: f.group.clone(),
         version: f.version.clone(),
@@ -136,7 +143,11 @@ fn matching<'a>(specs: &'a [FieldSpec], gvk: &'a Gvk) -> impl Iterator<Item = &'
 }
 
 /// Set entries of the maps at `specs` (labels, selectors, annotations).
-fn set_map_entries(acc: &mut Acc, specs: &[FieldSpec], pairs: &[(String, String)]) -> Result<(), RenderError> {
+pub(crate) fn set_map_entries(
+    acc: &mut Acc,
+    specs: &[FieldSpec],
+    pairs: &[(String, String)],
+) -> Result<(), RenderError> {
     if pairs.is_empty() {
         return Ok(());
     }
@@ -164,8 +175,7 @@ fn set_map_entries(acc: &mut Acc, specs: &[FieldSpec], pairs: &[(String, String)
     Ok(())
 }
 
-fn namespace(acc: &mut Acc, ns: &str) -> Result<(), RenderError> {
-    let specs = acc.config.namespace.clone();
+pub(crate) fn namespace(acc: &mut Acc, ns: &str, specs: &[FieldSpec]) -> Result<(), RenderError> {
     for r in &mut acc.resources {
         let gvk = r.gvk();
         if gvk.kind == "Namespace" && gvk.group.is_empty() {
@@ -184,7 +194,7 @@ fn namespace(acc: &mut Acc, ns: &str) -> Result<(), RenderError> {
                 }
             }
         }
-        for spec in matching(&specs, &gvk) {
+        for spec in matching(specs, &gvk) {
             if spec.path == "metadata/namespace" {
                 if gvk.is_namespaced() {
                     r.set_namespace(ns);

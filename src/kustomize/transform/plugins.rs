@@ -1,0 +1,131 @@
+//! Built-in plugin configurations in a kustomization's `transformers:` and `generators:` fields
+//! (`apiVersion: builtin`, `kind: PrefixSuffixTransformer` and so on), given inline, as files, or as
+//! kustomization directories that produce them. fleetgate runs no external plugins: any other kind fails with
+//! an error naming it.
+
+use super::super::build::{Acc, RenderError, err};
+use super::super::fieldspec::{FieldSpec, RawSpec};
+use super::super::types::{Image, Replica};
+use crate::manifest::{self, Limits};
+use crate::source::{EntryKind, Snapshot, join};
+use serde_json::Value;
+
+/// The plugin configurations named by `entries` (inline YAML, files, or directories with a kustomization).
+pub(crate) fn load(
+    snap: &Snapshot,
+    dir: &str,
+    kfile: &str,
+    entries: &[String],
+    restrict_to: Option<&str>,
+) -> Result<Vec<Value>, RenderError> {
+    let mut out = Vec::new();
+    for entry in entries {
+        if entry.contains('\n')
+            || entry.trim_start().starts_with("apiVersion")
+            || entry.trim_start().starts_with("kind")
+        {
+            out.extend(parse(kfile, entry)?);
+            continue;
+        }
+        let path = join(dir, entry).map_err(|e| err(format!("{kfile}: {entry:?}: {e}")))?;
+        match snap.kind(&path).map_err(|e| err(e.to_string()))? {
+            Some(EntryKind::File) => {
+                if let Some(root) = restrict_to
+                    && !(root.is_empty() || path.starts_with(&format!("{root}/")))
+                {
+                    return Err(err(format!("security; file '/{path}' is not in or below '/{root}'")));
+                }
+                let text = snap.read_string(&path).map_err(|e| err(e.to_string()))?;
+                out.extend(parse(&path, &text)?);
+            }
+            Some(EntryKind::Dir) => {
+                let opts = super::super::Options { reorder: super::super::Reorder::None, ..Default::default() };
+                let rendered = super::super::build(snap, &path, &opts)?;
+                out.extend(rendered.values());
+            }
+            _ => return Err(err(format!("{kfile}: plugin configuration {entry:?} not found"))),
+        }
+    }
+    Ok(out)
+}
+
+fn parse(file: &str, text: &str) -> Result<Vec<Value>, RenderError> {
+    let docs = manifest::parse(file, text, &Limits::default()).map_err(|e| err(e.to_string()))?;
+    Ok(docs.iter().filter(|d| !d.root.is_null()).map(|d| super::super::value_of(&d.root)).collect())
+}
+
+fn specs(cfg: &Value) -> Vec<FieldSpec> {
+    cfg.get("fieldSpecs")
+        .and_then(|v| serde_json::from_value::<Vec<RawSpec>>(v.clone()).ok())
+        .unwrap_or_default()
+        .iter()
+        .map(RawSpec::spec)
+        .collect()
+}
+
+fn string_pairs(v: Option<&Value>) -> Vec<(String, String)> {
+    v.and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| if v.is_null() { String::new() } else { v.to_string() }),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Apply one transformer plugin configuration.
+pub(crate) fn transform(acc: &mut Acc, cfg: &Value, kfile: &str) -> Result<(), RenderError> {
+    let kind = cfg.get("kind").and_then(Value::as_str).unwrap_or("");
+    let api = cfg.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    let fs = specs(cfg);
+    let text = |key: &str| cfg.get(key).and_then(Value::as_str).unwrap_or("").to_string();
+    match kind {
+        "PrefixSuffixTransformer" | "PrefixTransformer" | "SuffixTransformer" => {
+            let (p, s) = (text("prefix"), text("suffix"));
+            if !p.is_empty() {
+                super::prefix(acc, &p, &fs);
+            }
+            if !s.is_empty() {
+                super::suffix(acc, &s, &fs);
+            }
+            Ok(())
+        }
+        "LabelTransformer" => super::set_map_entries(acc, &fs, &string_pairs(cfg.get("labels"))),
+        "AnnotationsTransformer" => super::set_map_entries(acc, &fs, &string_pairs(cfg.get("annotations"))),
+        "NamespaceTransformer" => {
+            let ns =
+                cfg.get("metadata").and_then(|m| m.get("namespace")).and_then(Value::as_str).unwrap_or("").to_string();
+            if ns.is_empty() { Ok(()) } else { super::namespace(acc, &ns, &fs) }
+        }
+        "ImageTagTransformer" => {
+            let img: Image = cfg
+                .get("imageTag")
+                .and_then(|v| serde_json::from_value(v.clone()).ok())
+                .ok_or_else(|| err(format!("{kfile}: ImageTagTransformer needs imageTag")))?;
+            let saved = std::mem::replace(&mut acc.config.images, fs);
+            let r = super::images::apply(acc, &img);
+            acc.config.images = saved;
+            r
+        }
+        "ReplicaCountTransformer" => {
+            let rep: Replica = cfg
+                .get("replica")
+                .and_then(|v| serde_json::from_value(v.clone()).ok())
+                .ok_or_else(|| err(format!("{kfile}: ReplicaCountTransformer needs replica")))?;
+            let saved = std::mem::replace(&mut acc.config.replicas, fs);
+            let r = super::replicas(acc, &rep);
+            acc.config.replicas = saved;
+            r
+        }
+        _ => Err(err(format!(
+            "{kfile}: transformer {api}/{kind} is not supported by fleetgate's renderer (it runs no external plugins); use the equivalent kustomization field or configure the external kustomize fallback"
+        ))),
+    }
+}
