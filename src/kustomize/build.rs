@@ -125,7 +125,7 @@ pub fn build(snapshot: &Snapshot, dir: &str, options: &Options) -> Result<Render
             top.as_ref().and_then(|(k, _)| k.sort_options.as_ref()).and_then(|s| s.legacy_sort_options.as_ref());
         transform::sort::legacy(&mut acc.resources, legacy);
     }
-    transform::strip_internal(&mut acc.resources, top.as_ref().map(|(k, _)| k));
+    transform::strip_internal(&mut acc.resources, top.as_ref().map(|(k, _)| k), &dir);
     Ok(Rendered { resources: acc.resources, deps: snap.access() })
 }
 

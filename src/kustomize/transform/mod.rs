@@ -282,5 +282,25 @@ pub(crate) fn finish(acc: &mut Acc, _top: Option<&Kustomization>) -> Result<(), 
     Ok(())
 }
 
-/// Drop what the build kept internally; add what `buildMetadata` asks for.
-pub(crate) fn strip_internal(_resources: &mut [Resource], _top: Option<&Kustomization>) {}
+/// Add what the top kustomization's `buildMetadata` asks for: `originAnnotations` records, for each object
+/// read from a file, that file's path relative to the top kustomization directory `top_dir`.
+pub(crate) fn strip_internal(resources: &mut [Resource], top: Option<&Kustomization>, top_dir: &str) {
+    let wants = |what: &str| top.and_then(|k| k.build_metadata.as_ref()).is_some_and(|b| b.iter().any(|x| x == what));
+    if wants("originAnnotations") {
+        for r in resources.iter_mut() {
+            if let Some(origin) = r.origin.clone() {
+                r.set_annotation("config.kubernetes.io/origin", &format!("path: {}\n", relative(top_dir, &origin)));
+            }
+        }
+    }
+}
+
+/// The path of `file` relative to directory `dir` (both repository paths).
+pub fn relative(dir: &str, file: &str) -> String {
+    let d: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
+    let f: Vec<&str> = file.split('/').filter(|s| !s.is_empty()).collect();
+    let common = d.iter().zip(f.iter()).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<&str> = std::iter::repeat_n("..", d.len() - common).collect();
+    parts.extend_from_slice(&f[common..]);
+    parts.join("/")
+}
