@@ -127,7 +127,7 @@ pub struct Resource {
     /// Earlier (namespace, name) pairs, oldest first, recorded whenever a transformer renamed the resource:
     /// name references written against an earlier name are fixed up to the current one.
     pub history: Vec<(String, String)>,
-    /// Name prefixes and suffixes applied so far (outermost first for prefixes, last for suffixes): among
+    /// Name prefixes and suffixes applied so far, in the order applied (innermost first): among
     /// several candidates of one name reference, the one built alongside the referrer wins.
     pub prefixes: Vec<String>,
     pub suffixes: Vec<String>,

@@ -107,7 +107,7 @@ pub(crate) fn run(
 }
 
 pub(crate) fn prefix(acc: &mut Acc, p: &str, specs: &[FieldSpec]) {
-    rename(acc, specs, |n| format!("{p}{n}"), |r| r.prefixes.insert(0, p.to_string()));
+    rename(acc, specs, |n| format!("{p}{n}"), |r| r.prefixes.push(p.to_string()));
 }
 
 pub(crate) fn suffix(acc: &mut Acc, s: &str, specs: &[FieldSpec]) {

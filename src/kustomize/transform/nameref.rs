@@ -35,35 +35,34 @@ fn choose<'a>(
         Some(explicit) => ns_eq(cns, explicit),
         None => !referral_namespaced || !who.namespaced || who.namespaces.iter().any(|rns| ns_eq(rns, cns)),
     };
-    let mut hits: Vec<&Cand> =
-        cands.iter().copied().filter(|c| c.names.iter().any(|(cns, n)| n == old && ns_ok(cns))).collect();
-    if hits.len() > 1 {
-        let same_affixes: Vec<&Cand> =
-            hits.iter().copied().filter(|c| c.prefixes == who.prefixes && c.suffixes == who.suffixes).collect();
-        if !same_affixes.is_empty() {
-            hits = same_affixes;
-        }
+    let hits: Vec<&Cand> = cands.iter().copied().filter(|c| c.names.iter().any(|(cns, n)| n == old && ns_ok(cns))).collect();
+    if hits.len() <= 1 {
+        return Ok(hits.first().copied());
     }
-    if hits.len() > 1 {
-        let same_ns: Vec<&Cand> = hits
-            .iter()
-            .copied()
-            .filter(|c| who.namespaces.last().is_some_and(|rns| ns_eq(rns, &c.namespace)))
-            .collect();
-        if !same_ns.is_empty() {
-            hits = same_ns;
-        }
+    // Several objects were once called `old`: keep those built under the same prefixes and suffixes as the
+    // referrer (one list ending the other, as kustomize compares them), then those in its namespace.
+    let hits: Vec<&Cand> = hits
+        .into_iter()
+        .filter(|c| same_ending(&c.prefixes, &who.prefixes) && same_ending(&c.suffixes, &who.suffixes))
+        .collect();
+    if hits.len() <= 1 {
+        return Ok(hits.first().copied());
     }
-    if hits.len() > 1 && hits.iter().any(|c| c.name != hits[0].name || c.namespace != hits[0].namespace) {
+    let hits: Vec<&Cand> =
+        hits.into_iter().filter(|c| who.namespaces.last().is_some_and(|rns| ns_eq(rns, &c.namespace))).collect();
+    if hits.len() > 1 {
         return Err(format!(
             "found multiple possible referrals for {old:?}: {}",
-            hits.iter()
-                .map(|c| format!("{}/{}.{}", c.gvk.display(), c.name, c.namespace))
-                .collect::<Vec<_>>()
-                .join(", ")
+            hits.iter().map(|c| format!("{}/{}.{}", c.gvk.display(), c.name, c.namespace)).collect::<Vec<_>>().join(", ")
         ));
     }
     Ok(hits.first().copied())
+}
+
+/// True when the shorter list is the tail of the longer one.
+fn same_ending(a: &[String], b: &[String]) -> bool {
+    let n = a.len().min(b.len());
+    a[a.len() - n..] == b[b.len() - n..]
 }
 
 pub fn fix(resources: &mut [Resource], refs: &[NameRef]) -> Result<(), RenderError> {
