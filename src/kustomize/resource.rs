@@ -106,24 +106,14 @@ pub fn ns_eq(a: &str, b: &str) -> bool {
     norm(a) == norm(b)
 }
 
-/// How a generated ConfigMap/Secret combines with an existing one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GenBehavior {
-    Create,
-    Merge,
-    Replace,
-}
-
 /// One resource of a build.
 #[derive(Debug, Clone)]
 pub struct Resource {
     pub obj: Value,
     /// Repository path of the file it came from (`None` for generated resources).
     pub origin: Option<String>,
-    /// For generated resources: whether a content-hash suffix is added at the end of the build, and how it
-    /// combines with existing resources.
+    /// For generated resources: whether a content-hash suffix is added at the end of the build.
     pub needs_hash: bool,
-    pub behavior: Option<GenBehavior>,
     /// Earlier (namespace, name) pairs, oldest first, recorded whenever a transformer renamed the resource:
     /// name references written against an earlier name are fixed up to the current one.
     pub history: Vec<(String, String)>,
@@ -131,6 +121,8 @@ pub struct Resource {
     /// several candidates of one name reference, the one built alongside the referrer wins.
     pub prefixes: Vec<String>,
     pub suffixes: Vec<String>,
+    /// For generated objects: the kustomization file and generator kind (`ConfigMap`/`Secret`).
+    pub generated_by: Option<(String, &'static str)>,
 }
 
 impl Resource {
@@ -139,10 +131,10 @@ impl Resource {
             obj,
             origin,
             needs_hash: false,
-            behavior: None,
             history: Vec::new(),
             prefixes: Vec::new(),
             suffixes: Vec::new(),
+            generated_by: None,
         }
     }
 

@@ -17,20 +17,79 @@ use serde_json::{Map, Value};
 const PREFIX_SKIP: &[(&str, &str)] =
     &[("", "CustomResourceDefinition"), ("apiregistration.k8s.io", "APIService"), ("", "Namespace")];
 
-/// configMapGenerator / secretGenerator.
+/// configMapGenerator and secretGenerator, then generator plugin configurations (`generators:`).
 pub(crate) fn generate(
-    _snap: &Snapshot,
-    _dir: &str,
+    snap: &Snapshot,
+    dir: &str,
     kfile: &str,
     k: &Kustomization,
-    _acc: &mut Acc,
-    _restrict_to: Option<&str>,
+    acc: &mut Acc,
+    restrict_to: Option<&str>,
 ) -> Result<(), RenderError> {
-    if k.config_map_generator.as_ref().is_some_and(|g| !g.is_empty())
-        || k.secret_generator.as_ref().is_some_and(|g| !g.is_empty())
-    {
-        return Err(err(format!("{kfile}: generators are not implemented yet")));
+    use super::generate::Kind;
+    let global = k.generator_options.as_ref();
+    for (kind, entries) in [(Kind::ConfigMap, &k.config_map_generator), (Kind::Secret, &k.secret_generator)] {
+        for args in entries.iter().flatten() {
+            add_generated(snap, dir, kfile, kind, args, global, acc, restrict_to)?;
+        }
     }
+    for cfg in plugins::load(snap, dir, kfile, k.generators.as_deref().unwrap_or_default(), restrict_to)? {
+        let kind = match cfg.get("kind").and_then(Value::as_str) {
+            Some("ConfigMapGenerator") => Kind::ConfigMap,
+            Some("SecretGenerator") => Kind::Secret,
+            other => {
+                return Err(err(format!(
+                    "{kfile}: generator {} is not supported by fleetgate's renderer (it runs no external plugins); configure the external kustomize fallback",
+                    other.unwrap_or("(no kind)")
+                )));
+            }
+        };
+        let args = plugins::generator_args(&cfg).map_err(|m| err(format!("{kfile}: {m}")))?;
+        add_generated(snap, dir, kfile, kind, &args, global, acc, restrict_to)?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn add_generated(
+    snap: &Snapshot,
+    dir: &str,
+    kfile: &str,
+    kind: super::generate::Kind,
+    args: &super::types::GeneratorArgs,
+    global: Option<&super::types::GeneratorOptions>,
+    acc: &mut Acc,
+    restrict_to: Option<&str>,
+) -> Result<(), RenderError> {
+    use super::generate::{Behavior, generate, merge_into, merged_needs_hash};
+    let g = generate(kind, args, global, snap, dir, restrict_to).map_err(|e| err(format!("{kfile}: {}", e.message)))?;
+    let mut res = Resource::new(g.object, None);
+    res.needs_hash = g.needs_hash;
+    res.generated_by = Some((kfile.to_string(), kind.as_str()));
+    if g.behavior == Behavior::Create {
+        let id = res.id();
+        if acc.resources.iter().any(|x| x.id().same(&id)) {
+            return Err(err(format!(
+                "{kfile}: {}: may not add resource with an already registered id: {}; use behavior: merge or replace to change it",
+                kind.field(),
+                id.display()
+            )));
+        }
+        acc.resources.push(res);
+        return Ok(());
+    }
+    let (gvk, name, ns) = (res.gvk(), res.name().to_string(), res.namespace().to_string());
+    let Some(existing) = acc.resources.iter_mut().find(|x| {
+        x.gvk() == gvk && x.all_names().iter().any(|(xns, xn)| *xn == name && super::resource::ns_eq(xns, &ns))
+    }) else {
+        return Err(err(format!(
+            "{kfile}: {}: id {} does not exist; cannot merge or replace",
+            kind.field(),
+            res.id().display()
+        )));
+    };
+    merge_into(&mut existing.obj, &res.obj, g.behavior).map_err(|e| err(format!("{kfile}: {}", e.message)))?;
+    existing.needs_hash = merged_needs_hash(existing.needs_hash, g.needs_hash);
     Ok(())
 }
 
@@ -269,8 +328,12 @@ fn replicas(acc: &mut Acc, rep: &super::types::Replica) -> Result<(), RenderErro
 
 /// The steps kustomize runs once, at the top of the build: name-hash suffixes, name back-references, vars.
 pub(crate) fn finish(acc: &mut Acc, _top: Option<&Kustomization>) -> Result<(), RenderError> {
-    if acc.resources.iter().any(|r| r.needs_hash) {
-        return Err(err("name-hash suffixes are not implemented yet"));
+    for r in acc.resources.iter_mut().filter(|r| r.needs_hash) {
+        let hash =
+            super::generate::content_hash(&r.obj).map_err(|e| err(format!("{}: {}", r.id().display(), e.message)))?;
+        let name = format!("{}-{hash}", r.name());
+        r.set_name(&name);
+        r.needs_hash = false;
     }
     nameref::fix(&mut acc.resources, &acc.config.name_reference)?;
     if !acc.vars.is_empty() {

@@ -35,7 +35,8 @@ fn choose<'a>(
         Some(explicit) => ns_eq(cns, explicit),
         None => !referral_namespaced || !who.namespaced || who.namespaces.iter().any(|rns| ns_eq(rns, cns)),
     };
-    let hits: Vec<&Cand> = cands.iter().copied().filter(|c| c.names.iter().any(|(cns, n)| n == old && ns_ok(cns))).collect();
+    let hits: Vec<&Cand> =
+        cands.iter().copied().filter(|c| c.names.iter().any(|(cns, n)| n == old && ns_ok(cns))).collect();
     if hits.len() <= 1 {
         return Ok(hits.first().copied());
     }
@@ -53,7 +54,10 @@ fn choose<'a>(
     if hits.len() > 1 {
         return Err(format!(
             "found multiple possible referrals for {old:?}: {}",
-            hits.iter().map(|c| format!("{}/{}.{}", c.gvk.display(), c.name, c.namespace)).collect::<Vec<_>>().join(", ")
+            hits.iter()
+                .map(|c| format!("{}/{}.{}", c.gvk.display(), c.name, c.namespace))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     Ok(hits.first().copied())

@@ -129,3 +129,35 @@ pub(crate) fn transform(acc: &mut Acc, cfg: &Value, kfile: &str) -> Result<(), R
         ))),
     }
 }
+
+/// A ConfigMapGenerator/SecretGenerator plugin configuration as generator arguments (`metadata.name` and
+/// `metadata.namespace` name the object; the other fields are those of a kustomization's generator entry).
+pub(crate) fn generator_args(cfg: &Value) -> Result<super::super::types::GeneratorArgs, String> {
+    let mut m = cfg.as_object().cloned().unwrap_or_default();
+    let md = m.remove("metadata");
+    for k in ["apiVersion", "kind"] {
+        m.remove(k);
+    }
+    if let Some(md) = md {
+        for k in ["name", "namespace"] {
+            if let Some(v) = md.get(k) {
+                m.insert(k.to_string(), v.clone());
+            }
+        }
+    }
+    // Plugin configs carry `labels`/`annotations` for the generated object at the top level.
+    let labels = m.remove("labels");
+    let annotations = m.remove("annotations");
+    if labels.is_some() || annotations.is_some() {
+        let opts = m.entry("options").or_insert_with(|| Value::Object(Default::default()));
+        if let Some(o) = opts.as_object_mut() {
+            if let Some(l) = labels {
+                o.insert("labels".into(), l);
+            }
+            if let Some(a) = annotations {
+                o.insert("annotations".into(), a);
+            }
+        }
+    }
+    serde_json::from_value(Value::Object(m)).map_err(|e| format!("generator configuration: {e}"))
+}
