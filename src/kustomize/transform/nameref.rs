@@ -63,9 +63,12 @@ fn choose<'a>(
     Ok(hits.first().copied())
 }
 
-/// True when the shorter list is the tail of the longer one.
+/// True when the shorter list is the tail of the longer one; an empty list matches only an empty one.
 fn same_ending(a: &[String], b: &[String]) -> bool {
     let n = a.len().min(b.len());
+    if n == 0 {
+        return a.len() == b.len();
+    }
     a[a.len() - n..] == b[b.len() - n..]
 }
 

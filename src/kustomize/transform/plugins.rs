@@ -145,19 +145,9 @@ pub(crate) fn generator_args(cfg: &Value) -> Result<super::super::types::Generat
             }
         }
     }
-    // Plugin configs carry `labels`/`annotations` for the generated object at the top level.
-    let labels = m.remove("labels");
-    let annotations = m.remove("annotations");
-    if labels.is_some() || annotations.is_some() {
-        let opts = m.entry("options").or_insert_with(|| Value::Object(Default::default()));
-        if let Some(o) = opts.as_object_mut() {
-            if let Some(l) = labels {
-                o.insert("labels".into(), l);
-            }
-            if let Some(a) = annotations {
-                o.insert("annotations".into(), a);
-            }
-        }
-    }
+    // Other fields (a plugin config's top-level `labels`, say) are not generator arguments: kustomize ignores
+    // them.
+    const KNOWN: [&str; 9] = ["namespace", "name", "behavior", "literals", "files", "envs", "env", "options", "type"];
+    m.retain(|k, _| KNOWN.contains(&k.as_str()));
     serde_json::from_value(Value::Object(m)).map_err(|e| format!("generator configuration: {e}"))
 }
