@@ -121,8 +121,9 @@ pub struct Resource {
     /// several candidates of one name reference, the one built alongside the referrer wins.
     pub prefixes: Vec<String>,
     pub suffixes: Vec<String>,
-    /// For generated objects: the kustomization file and generator kind (`ConfigMap`/`Secret`).
-    pub generated_by: Option<(String, &'static str)>,
+    /// For generated objects: the kustomization file, the generator kind (`ConfigMapGenerator`, …) and, for a
+    /// generator plugin configuration, its name.
+    pub generated_by: Option<(String, &'static str, Option<String>)>,
 }
 
 impl Resource {

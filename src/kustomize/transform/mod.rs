@@ -30,7 +30,7 @@ pub(crate) fn generate(
     let global = k.generator_options.as_ref();
     for (kind, entries) in [(Kind::ConfigMap, &k.config_map_generator), (Kind::Secret, &k.secret_generator)] {
         for args in entries.iter().flatten() {
-            add_generated(snap, dir, kfile, kind, args, global, acc, restrict_to)?;
+            add_generated(snap, dir, kfile, kind, args, global, acc, restrict_to, None)?;
         }
     }
     for cfg in plugins::load(snap, dir, kfile, k.generators.as_deref().unwrap_or_default(), restrict_to)? {
@@ -45,7 +45,8 @@ pub(crate) fn generate(
             }
         };
         let args = plugins::generator_args(&cfg).map_err(|m| err(format!("{kfile}: {m}")))?;
-        add_generated(snap, dir, kfile, kind, &args, global, acc, restrict_to)?;
+        let plugin = cfg.get("metadata").and_then(|m| m.get("name")).and_then(Value::as_str).map(str::to_string);
+        add_generated(snap, dir, kfile, kind, &args, global, acc, restrict_to, plugin)?;
     }
     Ok(())
 }
@@ -60,12 +61,17 @@ fn add_generated(
     global: Option<&super::types::GeneratorOptions>,
     acc: &mut Acc,
     restrict_to: Option<&str>,
+    plugin: Option<String>,
 ) -> Result<(), RenderError> {
     use super::generate::{Behavior, generate, merge_into, merged_needs_hash};
     let g = generate(kind, args, global, snap, dir, restrict_to).map_err(|e| err(format!("{kfile}: {}", e.message)))?;
     let mut res = Resource::new(g.object, None);
     res.needs_hash = g.needs_hash;
-    res.generated_by = Some((kfile.to_string(), kind.as_str()));
+    let generator = match kind {
+        super::generate::Kind::ConfigMap => "ConfigMapGenerator",
+        super::generate::Kind::Secret => "SecretGenerator",
+    };
+    res.generated_by = Some((kfile.to_string(), generator, plugin));
     if g.behavior == Behavior::Create {
         let id = res.id();
         if acc.resources.iter().any(|x| x.id().same(&id)) {
@@ -353,6 +359,13 @@ pub(crate) fn strip_internal(resources: &mut [Resource], top: Option<&Kustomizat
         for r in resources.iter_mut() {
             if let Some(origin) = r.origin.clone() {
                 r.set_annotation("config.kubernetes.io/origin", &format!("path: {}\n", relative(top_dir, &origin)));
+            } else if let Some((kfile, kind, name)) = r.generated_by.clone() {
+                let name = name.map(|n| format!("  name: {n}\n")).unwrap_or_default();
+                let text = format!(
+                    "configuredIn: {}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {kind}\n{name}",
+                    relative(top_dir, &kfile)
+                );
+                r.set_annotation("config.kubernetes.io/origin", &text);
             }
         }
     }
