@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 clean, 1 error-level findings, 2 usage or internal error.
 
+mod bench;
 mod lint;
 mod render;
 
@@ -55,11 +56,23 @@ pub enum Command {
     Render(render::RenderArgs),
     /// Run a kustomize conformance corpus and report byte-identical / semantic / failed cases.
     Conformance(render::ConformanceArgs),
+    /// Benchmarks: `fleetgate bench render` compares the native renderer with kubectl kustomize.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Validate a fleetgate.yaml and print its repositories.
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Render every kustomization directory with fleetgate and with one kubectl process per directory;
+    /// check the outputs are byte-identical; print wall and CPU times, the ratio and peak memory.
+    Render(bench::BenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -80,6 +93,7 @@ pub fn main() -> ExitCode {
         Command::Lint(args) => lint::run(args, cli.color),
         Command::Render(args) => render::render(args),
         Command::Conformance(args) => render::conformance(args),
+        Command::Bench { command: BenchCommand::Render(args) } => bench::bench(args),
         Command::Config { command: ConfigCommand::Validate { file } } => validate_config(file),
     };
     match result {
