@@ -109,9 +109,21 @@ impl Acc {
 
 /// Build the kustomization in directory `dir` (repository-relative) of `snapshot`.
 pub fn build(snapshot: &Snapshot, dir: &str, options: &Options) -> Result<Rendered, RenderError> {
+    build_tracked(snapshot, dir, options).0
+}
+
+/// [`build`], also returning the dependency set when the build fails (what it read up to the failure: a
+/// change to anything else cannot make it succeed or fail differently).
+pub fn build_tracked(snapshot: &Snapshot, dir: &str, options: &Options) -> (Result<Rendered, RenderError>, Access) {
     let snap = snapshot.fork();
+    let result = build_inner(&snap, dir, options);
+    let deps = snap.access();
+    (result, deps)
+}
+
+fn build_inner(snap: &Snapshot, dir: &str, options: &Options) -> Result<Rendered, RenderError> {
     let dir = crate::source::normalize(dir).map_err(|e| err(format!("{dir}: {e}")))?;
-    let mut b = Builder { snap: &snap, opts: *options, stack: Vec::new() };
+    let mut b = Builder { snap, opts: *options, stack: Vec::new() };
     let mut acc = b.accumulate(&dir, Acc::new(), false)?;
     let top = b.load_kustomization(&dir)?;
     transform::finish(&mut acc, top.as_ref().map(|(k, _)| k))?;
@@ -241,6 +253,13 @@ impl Builder<'_> {
             )));
         }
         unsupported(&k, &kfile)?;
+        if let Some(v) = k.open_api.as_ref().and_then(|o| o.get("version").cloned().flatten())
+            && v != "v1.21.2"
+        {
+            return Err(err(format!(
+                "{kfile}: openapi version {v:?}: the specified OpenAPI version is not built in (kustomize v5.5 has v1.21.2); give a schema file with openapi.path instead"
+            )));
+        }
         if let Some(so) = &k.sort_options
             && !matches!(so.order.as_deref(), Some("fifo" | "legacy"))
         {

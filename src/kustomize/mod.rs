@@ -10,7 +10,7 @@ pub mod fieldspec;
 pub mod resource;
 pub mod transform;
 
-pub use build::{LoadRestrictor, Options, RenderError, Rendered, Reorder, build};
+pub use build::{LoadRestrictor, Options, RenderError, Rendered, Reorder, build, build_tracked};
 
 /// True for references kustomize would fetch from the network (URLs, `github.com/…`, `git@…`, `?ref=`).
 pub fn is_remote(value: &str) -> bool {

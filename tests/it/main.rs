@@ -3,4 +3,5 @@
 
 mod examples;
 mod lint_cli;
+mod render;
 mod support;
