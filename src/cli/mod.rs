@@ -87,6 +87,11 @@ pub enum ConfigCommand {
 
 /// The process entry point.
 pub fn main() -> ExitCode {
+    // Behave like other command-line tools when output is piped into `head`: end quietly on EPIPE.
+    // SAFETY: setting a signal disposition to its default is async-signal-safe and done before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     init_logging(cli.log.as_deref());
     let result = match &cli.command {

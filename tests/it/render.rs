@@ -44,17 +44,6 @@ fn kustomization_dirs(root: &Path, dir: &Path, out: &mut Vec<String>) {
     }
 }
 
-fn render_all(snap: &Snapshot, dirs: &[String]) -> BTreeMap<String, Result<String, String>> {
-    dirs.iter()
-        .map(|d| {
-            (
-                d.clone(),
-                build(snap, d, &Options::default()).map(|r| emit::to_yaml_stream(&r.values())).map_err(|e| e.message),
-            )
-        })
-        .collect()
-}
-
 /// A change to any file outside a directory's dependency set, its deletion, or a new file in a directory the
 /// build never listed, never changes that directory's output. Each directory is checked with all such
 /// mutations applied at once (one re-render per kind of mutation).
