@@ -1,7 +1,10 @@
 //! Kustomize: the kustomization file schema (as kustomize v5.5 reads it) and, later, the native renderer.
 
+pub mod fieldpath;
 pub mod generate;
+pub mod replacements;
 pub mod types;
+pub mod vars;
 pub mod yaml11;
 
 pub use types::{KUSTOMIZATION_FILES, Kustomization, KustomizationError};

@@ -242,3 +242,47 @@ impl Resource {
         }
     }
 }
+
+impl Resource {
+    /// The object with kustomize's internal `previousNames`/`previousNamespaces`/`previousKinds` annotations
+    /// written from the rename history (what replacements, vars and patch selectors read).
+    pub fn annotated(&self) -> Value {
+        let mut v = self.obj.clone();
+        if self.history.is_empty() {
+            return v;
+        }
+        let names: Vec<&str> = self.history.iter().map(|(_, n)| n.as_str()).collect();
+        let nss: Vec<&str> = self.history.iter().map(|(ns, _)| ns.as_str()).collect();
+        let kinds: Vec<&str> = self.history.iter().map(|_| self.kind()).collect();
+        if let Some(md) = v.get_mut("metadata").and_then(Value::as_object_mut) {
+            let ann = md.entry("annotations").or_insert_with(|| Value::Object(Map::new()));
+            if let Some(a) = ann.as_object_mut() {
+                a.insert(super::replacements::PREVIOUS_NAMES.into(), Value::String(names.join(",")));
+                a.insert(super::replacements::PREVIOUS_NAMESPACES.into(), Value::String(nss.join(",")));
+                a.insert(super::replacements::PREVIOUS_KINDS.into(), Value::String(kinds.join(",")));
+            }
+        }
+        v
+    }
+
+    /// Take back an object produced from [`Resource::annotated`], dropping the internal annotations.
+    pub fn set_from_annotated(&mut self, mut v: Value) {
+        if let Some(md) = v.get_mut("metadata").and_then(Value::as_object_mut) {
+            let mut empty = false;
+            if let Some(a) = md.get_mut("annotations").and_then(Value::as_object_mut) {
+                for k in [
+                    super::replacements::PREVIOUS_NAMES,
+                    super::replacements::PREVIOUS_NAMESPACES,
+                    super::replacements::PREVIOUS_KINDS,
+                ] {
+                    a.shift_remove(k);
+                }
+                empty = a.is_empty();
+            }
+            if empty && self.obj.get("metadata").and_then(|m| m.get("annotations")).is_none() {
+                md.shift_remove("annotations");
+            }
+        }
+        self.obj = v;
+    }
+}

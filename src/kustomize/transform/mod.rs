@@ -162,8 +162,9 @@ pub(crate) fn run(
     for img in k.images.iter().flatten().chain(k.image_tags.iter().flatten()) {
         images::apply(acc, img)?;
     }
-    if k.replacements.as_ref().is_some_and(|r| !r.is_empty()) {
-        return Err(err(format!("{kfile}: replacements are not implemented yet")));
+    if let Some(reps) = k.replacements.as_ref().filter(|r| !r.is_empty()) {
+        let reps = load_replacements(_snap, _dir, kfile, reps, _restrict_to)?;
+        replacements(acc, &reps, kfile)?;
     }
     for cfg in plugins::load(_snap, _dir, kfile, k.transformers.as_deref().unwrap_or_default(), _restrict_to)? {
         plugins::transform(acc, &cfg, kfile)?;
@@ -332,6 +333,60 @@ fn replicas(acc: &mut Acc, rep: &super::types::Replica) -> Result<(), RenderErro
     Ok(())
 }
 
+/// Run `f` over the objects with kustomize's previous-id annotations written, then drop them again.
+pub(crate) fn with_ids<T>(acc: &mut Acc, f: impl FnOnce(&mut [Value]) -> T) -> T {
+    let mut vals: Vec<Value> = acc.resources.iter().map(Resource::annotated).collect();
+    let out = f(&mut vals);
+    for (r, v) in acc.resources.iter_mut().zip(vals) {
+        r.set_from_annotated(v);
+    }
+    out
+}
+
+pub(crate) fn replacements(
+    acc: &mut Acc,
+    reps: &[super::types::ReplacementField],
+    kfile: &str,
+) -> Result<(), RenderError> {
+    with_ids(acc, |vals| super::replacements::apply_replacements(vals, reps))
+        .map_err(|e| err(format!("{kfile}: {}", e.0)))
+}
+
+/// `replacements:` entries, with `path:` entries read from their files (a list of replacements or one).
+fn load_replacements(
+    snap: &Snapshot,
+    dir: &str,
+    kfile: &str,
+    entries: &[super::types::ReplacementField],
+    restrict_to: Option<&str>,
+) -> Result<Vec<super::types::ReplacementField>, RenderError> {
+    let mut out = Vec::new();
+    for e in entries {
+        let Some(path) = &e.path else {
+            out.push(e.clone());
+            continue;
+        };
+        let full =
+            crate::source::join(dir, path).map_err(|m| err(format!("{kfile}: replacements path {path:?}: {m}")))?;
+        if let Some(root) = restrict_to
+            && !(root.is_empty() || full.starts_with(&format!("{root}/")))
+        {
+            return Err(err(format!("security; file '/{full}' is not in or below '/{root}'")));
+        }
+        let text = snap.read_string(&full).map_err(|m| err(m.to_string()))?;
+        let docs = crate::manifest::parse(&full, &text, &crate::manifest::Limits::default())
+            .map_err(|m| err(m.to_string()))?;
+        for d in docs {
+            let v = d.root.to_json();
+            let list = if v.is_array() { v } else { Value::Array(vec![v]) };
+            let reps: Vec<super::types::ReplacementField> =
+                serde_json::from_value(list).map_err(|m| err(format!("{full}: not a list of replacements: {m}")))?;
+            out.extend(reps);
+        }
+    }
+    Ok(out)
+}
+
 /// The steps kustomize runs once, at the top of the build: name-hash suffixes, name back-references, vars.
 pub(crate) fn finish(acc: &mut Acc, _top: Option<&Kustomization>) -> Result<(), RenderError> {
     for r in acc.resources.iter_mut().filter(|r| r.needs_hash) {
@@ -343,7 +398,23 @@ pub(crate) fn finish(acc: &mut Acc, _top: Option<&Kustomization>) -> Result<(), 
     }
     nameref::fix(&mut acc.resources, &acc.config.name_reference)?;
     if !acc.vars.is_empty() {
-        return Err(err("vars are not implemented yet"));
+        let vars = acc.vars.clone();
+        let specs: Vec<super::types::FieldSpec> = acc
+            .config
+            .var_reference
+            .iter()
+            .map(|f| {
+                let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
+                super::types::FieldSpec {
+                    group: opt(&f.gvk.group),
+                    version: opt(&f.gvk.version),
+                    kind: opt(&f.gvk.kind),
+                    path: Some(f.path.clone()),
+                    create: Some(f.create),
+                }
+            })
+            .collect();
+        with_ids(acc, |vals| super::vars::apply_vars(vals, &vars, &specs)).map_err(|e| err(e.0))?;
     }
     // Objects marked local-config take part in the build (as name-reference sources, replacement sources)
     // but are not output.

@@ -124,6 +124,15 @@ pub(crate) fn transform(acc: &mut Acc, cfg: &Value, kfile: &str) -> Result<(), R
             acc.config.replicas = saved;
             r
         }
+        "ReplacementTransformer" => {
+            let reps: Vec<super::super::types::ReplacementField> = cfg
+                .get("replacements")
+                .map(|v| serde_json::from_value(v.clone()))
+                .transpose()
+                .map_err(|e| err(format!("{kfile}: ReplacementTransformer: {e}")))?
+                .unwrap_or_default();
+            super::replacements(acc, &reps, kfile)
+        }
         _ => Err(err(format!(
             "{kfile}: transformer {api}/{kind} is not supported by fleetgate's renderer (it runs no external plugins); use the equivalent kustomization field or configure the external kustomize fallback"
         ))),
