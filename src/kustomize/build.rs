@@ -336,7 +336,7 @@ impl Builder<'_> {
         }
         transform::generate(self.snap, dir, kfile, k, acc, self.restrict_to(dir))?;
         transform::run(self.snap, dir, kfile, k, acc, self.restrict_to(dir))?;
-        acc.vars.extend(k.vars.iter().flatten().cloned());
+        transform::bind_vars(acc, k.vars.as_deref().unwrap_or_default())?;
         Ok(())
     }
 

@@ -124,6 +124,8 @@ pub struct Resource {
     /// For generated objects: the kustomization file, the generator kind (`ConfigMapGenerator`, …) and, for a
     /// generator plugin configuration, its name.
     pub generated_by: Option<(String, &'static str, Option<String>)>,
+    /// Names of the legacy `vars` bound to this object by the kustomization that declared them.
+    pub ref_vars: Vec<String>,
 }
 
 impl Resource {
@@ -136,6 +138,7 @@ impl Resource {
             prefixes: Vec::new(),
             suffixes: Vec::new(),
             generated_by: None,
+            ref_vars: Vec::new(),
         }
     }
 

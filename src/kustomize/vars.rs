@@ -309,6 +309,16 @@ pub fn find_var_target(resources: &[Value], v: &Var) -> Result<Option<usize>, Er
 /// Resolve every var to its value (errors as kustomize's for a duplicate name, an ambiguous or unknown objref, and a
 /// missing field).
 pub fn resolve_vars(resources: &[Value], vars: &[Var]) -> Result<BTreeMap<String, VarValue>, Error> {
+    resolve_bound_vars(resources, vars, &BTreeMap::new())
+}
+
+/// [`resolve_vars`], where `bound` names the resource (by index) each var was bound to when its kustomization
+/// declared it; unbound vars are looked up across all resources.
+pub fn resolve_bound_vars(
+    resources: &[Value],
+    vars: &[Var],
+    bound: &BTreeMap<String, usize>,
+) -> Result<BTreeMap<String, VarValue>, Error> {
     let mut sorted: Vec<&Var> = Vec::new();
     for v in vars {
         let name = v.name.as_deref().unwrap_or("");
@@ -320,7 +330,12 @@ pub fn resolve_vars(resources: &[Value], vars: &[Var]) -> Result<BTreeMap<String
     sorted.sort_by(|a, b| a.name.cmp(&b.name));
     let mut out = BTreeMap::new();
     for v in sorted {
-        let Some(idx) = find_var_target(resources, v)? else {
+        let bound_idx = v.name.as_deref().and_then(|n| bound.get(n)).copied();
+        let found = match bound_idx {
+            Some(i) => Some(i),
+            None => find_var_target(resources, v)?,
+        };
+        let Some(idx) = found else {
             return Err(Error(format!(
                 "var '{}' cannot be mapped to a field in the set of known resources",
                 var_string(v)
@@ -382,10 +397,20 @@ pub fn apply_vars(
     vars: &[Var],
     extra_field_specs: &[FieldSpec],
 ) -> Result<Vec<String>, Error> {
+    apply_bound_vars(resources, vars, &BTreeMap::new(), extra_field_specs)
+}
+
+/// [`apply_vars`] with vars bound to resources at declaration (see [`resolve_bound_vars`]).
+pub fn apply_bound_vars(
+    resources: &mut [Value],
+    vars: &[Var],
+    bound: &BTreeMap<String, usize>,
+    extra_field_specs: &[FieldSpec],
+) -> Result<Vec<String>, Error> {
     if vars.is_empty() {
         return Ok(Vec::new());
     }
-    let values = resolve_vars(resources, vars)?;
+    let values = resolve_bound_vars(resources, vars, bound)?;
     let mut specs = builtin_var_reference_specs();
     for fs in extra_field_specs {
         let same =

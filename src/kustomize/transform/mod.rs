@@ -333,6 +333,44 @@ fn replicas(acc: &mut Acc, rep: &super::types::Replica) -> Result<(), RenderErro
     Ok(())
 }
 
+/// Bind a kustomization's `vars` to the one object each names (by original id) among what it has
+/// accumulated, as kustomize's `MergeVars` does, and add them to the accumulated vars.
+pub(crate) fn bind_vars(acc: &mut Acc, vars: &[super::types::Var]) -> Result<(), RenderError> {
+    for v in vars {
+        let Some(obj) = &v.objref else { continue };
+        let api = obj.api_version.clone().unwrap_or_else(|| {
+            let (g, ver) = (obj.group.clone().unwrap_or_default(), obj.version.clone().unwrap_or_default());
+            if g.is_empty() { ver } else { format!("{g}/{ver}") }
+        });
+        let want = Gvk::from_api_version(&api, obj.kind.as_deref().unwrap_or(""));
+        let name = obj.name.as_deref().unwrap_or("");
+        let ns = obj.namespace.as_deref().unwrap_or("");
+        let ns_aware = !ns.is_empty() || !want.is_namespaced();
+        let matched: Vec<usize> = acc
+            .resources
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                let org = r.original_id();
+                org.gvk == want && org.name == name && (!ns_aware || super::resource::ns_eq(&org.namespace, ns))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if matched.len() > 1 {
+            return Err(err(format!(
+                "found {} resId matches for var {} (unable to disambiguate)",
+                matched.len(),
+                v.name.as_deref().unwrap_or("")
+            )));
+        }
+        if let (Some(i), Some(n)) = (matched.first(), &v.name) {
+            acc.resources[*i].ref_vars.push(n.clone());
+        }
+        acc.vars.push(v.clone());
+    }
+    Ok(())
+}
+
 /// Run `f` over the objects with kustomize's previous-id annotations written, then drop them again.
 pub(crate) fn with_ids<T>(acc: &mut Acc, f: impl FnOnce(&mut [Value]) -> T) -> T {
     let mut vals: Vec<Value> = acc.resources.iter().map(Resource::annotated).collect();
@@ -414,7 +452,13 @@ pub(crate) fn finish(acc: &mut Acc, _top: Option<&Kustomization>) -> Result<(), 
                 }
             })
             .collect();
-        with_ids(acc, |vals| super::vars::apply_vars(vals, &vars, &specs)).map_err(|e| err(e.0))?;
+        let mut bound = std::collections::BTreeMap::new();
+        for (i, r) in acc.resources.iter().enumerate() {
+            for name in &r.ref_vars {
+                bound.entry(name.clone()).or_insert(i);
+            }
+        }
+        with_ids(acc, |vals| super::vars::apply_bound_vars(vals, &vars, &bound, &specs)).map_err(|e| err(e.0))?;
     }
     // Objects marked local-config take part in the build (as name-reference sources, replacement sources)
     // but are not output.
