@@ -42,10 +42,21 @@ fn choose<'a>(
     }
     // Several objects were once called `old`: keep those built under the same prefixes and suffixes as the
     // referrer (one list ending the other, as kustomize compares them), then those in its namespace.
-    let hits: Vec<&Cand> = hits
-        .into_iter()
-        .filter(|c| same_ending(&c.prefixes, &who.prefixes) && same_ending(&c.suffixes, &who.suffixes))
+    let strict: Vec<&Cand> = hits
+        .iter()
+        .copied()
+        .filter(|c| same_ending(&c.prefixes, &who.prefixes, false) && same_ending(&c.suffixes, &who.suffixes, false))
         .collect();
+    let hits = if strict.is_empty() {
+        // None built under exactly the same affixes: an empty list on either side matches anything.
+        let relaxed: Vec<&Cand> = hits
+            .into_iter()
+            .filter(|c| same_ending(&c.prefixes, &who.prefixes, true) && same_ending(&c.suffixes, &who.suffixes, true))
+            .collect();
+        relaxed
+    } else {
+        strict
+    };
     if hits.len() <= 1 {
         return Ok(hits.first().copied());
     }
@@ -63,11 +74,12 @@ fn choose<'a>(
     Ok(hits.first().copied())
 }
 
-/// True when the shorter list is the tail of the longer one; an empty list matches only an empty one.
-fn same_ending(a: &[String], b: &[String]) -> bool {
+/// True when the shorter list is the tail of the longer one; an empty list matches only an empty one, or
+/// anything when `allow_empty`.
+fn same_ending(a: &[String], b: &[String], allow_empty: bool) -> bool {
     let n = a.len().min(b.len());
     if n == 0 {
-        return a.len() == b.len();
+        return allow_empty || a.len() == b.len();
     }
     a[a.len() - n..] == b[b.len() - n..]
 }
