@@ -1,4 +1,4 @@
-//! Kustomize: the kustomization file schema (as kustomize v5.5 reads it) and, later, the native renderer.
+//! Kustomize v5.5, natively: the kustomization schema, the renderer, and the byte-exact YAML printer.
 
 pub mod fieldpath;
 pub mod generate;
@@ -23,9 +23,9 @@ pub fn is_remote(value: &str) -> bool {
         || ["github.com/", "gitlab.com/", "bitbucket.org/"].iter().any(|h| value.starts_with(h))
 }
 
-/// A parsed YAML node as the value kustomize holds.
+/// A parsed YAML node as the value kustomize holds (yaml.v3 typing, then Go's JSON round trip).
 pub fn value_of(node: &crate::manifest::Node) -> serde_json::Value {
-    node.to_json()
+    emit::node_to_value(node)
 }
 pub mod conformance;
 pub mod emit;
