@@ -148,8 +148,11 @@ pub(crate) fn generator_args(cfg: &Value) -> Result<super::super::types::Generat
         m.remove(k);
     }
     if let Some(md) = md {
+        // The entry's own `name`/`namespace` win; metadata gives them only when they are absent.
         for k in ["name", "namespace"] {
-            if let Some(v) = md.get(k) {
+            if let Some(v) = md.get(k)
+                && !m.contains_key(k)
+            {
                 m.insert(k.to_string(), v.clone());
             }
         }
