@@ -1,5 +1,6 @@
 //! Kustomize v5.5, natively: the kustomization schema, the renderer, and the byte-exact YAML printer.
 
+pub mod fieldcase;
 pub mod fieldpath;
 pub mod generate;
 pub mod replacements;

@@ -264,7 +264,7 @@ pub struct HelmChart {
 impl Kustomization {
     /// Decode a kustomization file's root node as kustomize does. `file` is used in errors.
     pub fn from_node(file: &str, root: &Node) -> Result<Kustomization, KustomizationError> {
-        let json = super::yaml11::to_json(root);
+        let json = super::fieldcase::normalize_kustomization(super::yaml11::to_json(root));
         let k: Kustomization = serde_path_to_error::deserialize(json).map_err(|e| {
             let path = e.path().to_string();
             let pos = root.pos_of_path(&crate::config::parse_field_path(&path));
