@@ -126,6 +126,8 @@ pub struct Resource {
     pub generated_by: Option<(String, &'static str, Option<String>)>,
     /// Names of the legacy `vars` bound to this object by the kustomization that declared them.
     pub ref_vars: Vec<String>,
+    /// Transformers that ran over this object: (kustomization file, kind, plugin name, plugin namespace).
+    pub transformations: Vec<(String, String, Option<String>, Option<String>)>,
 }
 
 impl Resource {
@@ -139,6 +141,7 @@ impl Resource {
             suffixes: Vec::new(),
             generated_by: None,
             ref_vars: Vec::new(),
+            transformations: Vec::new(),
         }
     }
 

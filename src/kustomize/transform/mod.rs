@@ -117,14 +117,17 @@ pub(crate) fn run(
     if let Some(ns) = k.namespace.as_deref().filter(|n| !n.is_empty()) {
         let specs = acc.config.namespace.clone();
         namespace(acc, ns, &specs)?;
+        record(acc, kfile, "NamespaceTransformer", None);
     }
     if let Some(p) = k.name_prefix.as_deref().filter(|p| !p.is_empty()) {
         let specs = acc.config.name_prefix.clone();
         prefix(acc, p, &specs);
+        record(acc, kfile, "PrefixTransformer", None);
     }
     if let Some(s) = k.name_suffix.as_deref().filter(|s| !s.is_empty()) {
         let specs = acc.config.name_suffix.clone();
         suffix(acc, s, &specs);
+        record(acc, kfile, "SuffixTransformer", None);
     }
     for label in k.labels.iter().flatten() {
         let pairs = string_map(label.pairs.as_ref());
@@ -142,34 +145,53 @@ pub(crate) fn run(
         }
         extend_unique(&mut specs, &acc.config.labels);
         set_map_entries(acc, &specs, &pairs)?;
+        record(acc, kfile, "LabelTransformer", None);
     }
-    if let Some(labels) = &k.common_labels {
+    if let Some(labels) = k.common_labels.as_ref().filter(|l| !l.is_empty()) {
         let pairs = string_map(Some(labels));
         let specs = acc.config.common_labels.clone();
         set_map_entries(acc, &specs, &pairs)?;
+        record(acc, kfile, "LabelTransformer", None);
     }
-    if let Some(ann) = &k.common_annotations {
+    if let Some(ann) = k.common_annotations.as_ref().filter(|a| !a.is_empty()) {
         let pairs = string_map(Some(ann));
         let specs = acc.config.common_annotations.clone();
         set_map_entries(acc, &specs, &pairs)?;
+        record(acc, kfile, "AnnotationsTransformer", None);
     }
     if has(&k.patches_json6902.clone().map(|v| v.into_iter().map(|_| ()).collect::<Vec<()>>())) {
         return Err(err(format!("{kfile}: patchesJson6902 is not implemented yet")));
     }
     for r in k.replicas.iter().flatten() {
         replicas(acc, r)?;
+        record(acc, kfile, "ReplicaCountTransformer", None);
     }
     for img in k.images.iter().flatten().chain(k.image_tags.iter().flatten()) {
         images::apply(acc, img)?;
+        record(acc, kfile, "ImageTagTransformer", None);
     }
     if let Some(reps) = k.replacements.as_ref().filter(|r| !r.is_empty()) {
         let reps = load_replacements(_snap, _dir, kfile, reps, _restrict_to)?;
         replacements(acc, &reps, kfile)?;
+        record(acc, kfile, "ReplacementTransformer", None);
     }
     for cfg in plugins::load(_snap, _dir, kfile, k.transformers.as_deref().unwrap_or_default(), _restrict_to)? {
         plugins::transform(acc, &cfg, kfile)?;
+        let md = cfg.get("metadata");
+        let text = |key: &str| md.and_then(|m| m.get(key)).and_then(Value::as_str).map(str::to_string);
+        let kind = cfg.get("kind").and_then(Value::as_str).unwrap_or("").to_string();
+        record(acc, kfile, &kind, Some((text("name"), text("namespace"))));
     }
     Ok(())
+}
+
+/// Note, on every object present, that a transformer configured in `kfile` ran over it (kustomize's
+/// `transformerAnnotations` build metadata). `plugin` carries a plugin configuration's name and namespace.
+fn record(acc: &mut Acc, kfile: &str, kind: &str, plugin: Option<(Option<String>, Option<String>)>) {
+    let (name, ns) = plugin.unwrap_or_default();
+    for r in &mut acc.resources {
+        r.transformations.push((kfile.to_string(), kind.to_string(), name.clone(), ns.clone()));
+    }
 }
 
 pub(crate) fn prefix(acc: &mut Acc, p: &str, specs: &[FieldSpec]) {
@@ -470,6 +492,14 @@ pub(crate) fn finish(acc: &mut Acc, _top: Option<&Kustomization>) -> Result<(), 
 /// read from a file, that file's path relative to the top kustomization directory `top_dir`.
 pub(crate) fn strip_internal(resources: &mut [Resource], top: Option<&Kustomization>, top_dir: &str) {
     let wants = |what: &str| top.and_then(|k| k.build_metadata.as_ref()).is_some_and(|b| b.iter().any(|x| x == what));
+    if wants("transformerAnnotations") {
+        for r in resources.iter_mut() {
+            if !r.transformations.is_empty() {
+                let text = transformation_annotation(top_dir, &r.transformations);
+                r.set_annotation("alpha.config.kubernetes.io/transformations", &text);
+            }
+        }
+    }
     if wants("originAnnotations") {
         for r in resources.iter_mut() {
             if let Some(origin) = r.origin.clone() {
@@ -484,6 +514,23 @@ pub(crate) fn strip_internal(resources: &mut [Resource], top: Option<&Kustomizat
             }
         }
     }
+}
+
+fn transformation_annotation(top_dir: &str, list: &[(String, String, Option<String>, Option<String>)]) -> String {
+    let mut out = String::new();
+    for (kfile, kind, name, ns) in list {
+        out.push_str(&format!(
+            "- configuredIn: {}\n  configuredBy:\n    apiVersion: builtin\n    kind: {kind}\n",
+            relative(top_dir, kfile)
+        ));
+        if let Some(n) = name {
+            out.push_str(&format!("    name: {n}\n"));
+        }
+        if let Some(n) = ns {
+            out.push_str(&format!("    namespace: {n}\n"));
+        }
+    }
+    out
 }
 
 /// The path of `file` relative to directory `dir` (both repository paths).
