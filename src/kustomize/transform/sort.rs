@@ -60,5 +60,11 @@ pub fn legacy(resources: &mut [Resource], custom: Option<&LegacySortOptions>) {
 }
 
 fn compare_gvk(a: &Gvk, b: &Gvk, first: &[String], last: &[String]) -> Ordering {
-    rank(&a.kind, first, last).cmp(&rank(&b.kind, first, last)).then_with(|| a.display().cmp(&b.display()))
+    rank(&a.kind, first, last).cmp(&rank(&b.kind, first, last)).then_with(|| sort_key(a).cmp(&sort_key(b)))
+}
+
+/// kyaml's `Gvk.String()`: `group_version_kind`, with `~G`, `~V`, `~K` for empty parts.
+fn sort_key(g: &Gvk) -> String {
+    let or = |s: &str, d: &str| if s.is_empty() { d.to_string() } else { s.to_string() };
+    format!("{}_{}_{}", or(&g.group, "~G"), or(&g.version, "~V"), or(&g.kind, "~K"))
 }
