@@ -176,8 +176,7 @@ impl Builder<'_> {
         let limits = Limits { duplicate_keys_last_wins: true, ..Limits::default() };
         let docs = manifest::parse(&file, &text, &limits).map_err(|e| err(e.to_string()))?;
         let k = match docs.as_slice() {
-            [] => Kustomization::default(),
-            [d] if d.root.is_null() => Kustomization::default(),
+            [] => return Err(err(format!("{file}: kustomization.yaml is empty; add resources or delete the file"))),
             [d] => Kustomization::from_node(&file, &d.root).map_err(|e| err(e.to_string()))?,
             _ => return Err(err(format!("{file}: a kustomization file holds one YAML document"))),
         };

@@ -265,6 +265,14 @@ impl Kustomization {
     /// Decode a kustomization file's root node as kustomize does. `file` is used in errors.
     pub fn from_node(file: &str, root: &Node) -> Result<Kustomization, KustomizationError> {
         let json = super::fieldcase::normalize_kustomization(super::yaml11::to_json(root));
+        if is_empty_json(&json) {
+            return Err(KustomizationError {
+                file: file.to_string(),
+                pos: root.pos,
+                field: String::new(),
+                message: "kustomization.yaml is empty: it sets nothing besides apiVersion and kind; add resources or delete the file".to_string(),
+            });
+        }
         let k: Kustomization = serde_path_to_error::deserialize(json).map_err(|e| {
             let path = e.path().to_string();
             let pos = root.pos_of_path(&crate::config::parse_field_path(&path));
@@ -303,5 +311,17 @@ impl Kustomization {
     /// True for `kind: Component`.
     pub fn is_component(&self) -> bool {
         self.kind.as_deref() == Some("Component")
+    }
+}
+
+/// kustomize refuses a kustomization whose fields (apiVersion and kind aside) are all unset or zero, as Go's
+/// `reflect.DeepEqual` with an empty struct decides: an empty list or map counts as set, an empty string not.
+fn is_empty_json(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Object(m) => m.iter().all(|(k, v)| {
+            k == "apiVersion" || k == "kind" || v.is_null() || v.as_str() == Some("") || v.as_bool() == Some(false)
+        }),
+        serde_json::Value::Null => true,
+        _ => false,
     }
 }

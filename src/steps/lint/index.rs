@@ -202,9 +202,7 @@ impl Index {
                     continue;
                 }
             };
-            let k = if root.is_null() {
-                Some(Kustomization::default())
-            } else {
+            let k = {
                 match Kustomization::from_node(&pf.path, &root) {
                     Ok(k) => Some(k),
                     Err(e) => {

@@ -126,7 +126,7 @@ fn kustomization_missing_ref() {
         ("app/cm.yaml", CM),
         ("base/kustomization.yaml", "resources: [svc.yaml]\n"),
         ("base/svc.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n"),
-        ("comp/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"),
+        ("comp/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonLabels: {c: d}\n"),
     ]);
     assert!(f.is_empty(), "{f:#?}");
 }
@@ -144,7 +144,7 @@ fn kustomization_escapes() {
 
 #[test]
 fn kustomization_kind_mismatch() {
-    let comp = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n";
+    let comp = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonLabels: {c: d}\n";
     let f = lint_files(&[
         ("kustomization.yaml", "resources: [comp]\ncomponents: [base]\n"),
         ("comp/kustomization.yaml", comp),
