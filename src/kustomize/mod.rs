@@ -3,6 +3,7 @@
 pub mod fieldcase;
 pub mod fieldpath;
 pub mod generate;
+pub mod patch;
 pub mod replacements;
 pub mod types;
 pub mod vars;

@@ -167,8 +167,12 @@ fn estates_render_like_kubectl() {
                     let line = a.lines().zip(b.lines()).position(|(x, y)| x != y).unwrap_or(0);
                     failures.push(format!("{}: output differs at line {}", root.join(d).display(), line + 1));
                 }
-                (Err(e), Some(_)) => failures.push(format!("{}: fleetgate failed: {}", root.join(d).display(), e.message)),
-                (Ok(_), None) => failures.push(format!("{}: kubectl rejects it, fleetgate renders it", root.join(d).display())),
+                (Err(e), Some(_)) => {
+                    failures.push(format!("{}: fleetgate failed: {}", root.join(d).display(), e.message))
+                }
+                (Ok(_), None) => {
+                    failures.push(format!("{}: kubectl rejects it, fleetgate renders it", root.join(d).display()))
+                }
             }
         }
     }

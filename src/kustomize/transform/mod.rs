@@ -3,6 +3,7 @@
 pub mod crds;
 mod images;
 mod nameref;
+mod patches;
 mod plugins;
 pub mod sort;
 
@@ -108,11 +109,13 @@ pub(crate) fn run(
     acc: &mut Acc,
     _restrict_to: Option<&str>,
 ) -> Result<(), RenderError> {
-    let has = |v: &Option<Vec<_>>| v.as_ref().is_some_and(|x: &Vec<_>| !x.is_empty());
-    if has(&k.patches_strategic_merge.clone().map(|v| v.into_iter().map(|_| ()).collect::<Vec<()>>()))
-        || k.patches.as_ref().is_some_and(|p| !p.is_empty())
-    {
-        return Err(err(format!("{kfile}: patches are not implemented yet")));
+    if let Some(entries) = k.patches_strategic_merge.as_ref().filter(|e| !e.is_empty()) {
+        patches::strategic_merge_field(_snap, _dir, kfile, entries, acc, _restrict_to)?;
+        record(acc, kfile, "PatchStrategicMergeTransformer", None);
+    }
+    for p in k.patches.iter().flatten() {
+        patches::patch_entry(_snap, _dir, kfile, p, acc, _restrict_to, false)?;
+        record(acc, kfile, "PatchTransformer", None);
     }
     if let Some(ns) = k.namespace.as_deref().filter(|n| !n.is_empty()) {
         let specs = acc.config.namespace.clone();
@@ -159,8 +162,9 @@ pub(crate) fn run(
         set_map_entries(acc, &specs, &pairs)?;
         record(acc, kfile, "AnnotationsTransformer", None);
     }
-    if has(&k.patches_json6902.clone().map(|v| v.into_iter().map(|_| ()).collect::<Vec<()>>())) {
-        return Err(err(format!("{kfile}: patchesJson6902 is not implemented yet")));
+    for p in k.patches_json6902.iter().flatten() {
+        patches::patch_entry(_snap, _dir, kfile, p, acc, _restrict_to, true)?;
+        record(acc, kfile, "PatchJson6902Transformer", None);
     }
     for r in k.replicas.iter().flatten() {
         replicas(acc, r)?;
@@ -176,7 +180,7 @@ pub(crate) fn run(
         record(acc, kfile, "ReplacementTransformer", None);
     }
     for cfg in plugins::load(_snap, _dir, kfile, k.transformers.as_deref().unwrap_or_default(), _restrict_to)? {
-        plugins::transform(acc, &cfg, kfile)?;
+        plugins::transform(_snap, _dir, kfile, &cfg, acc, _restrict_to)?;
         let md = cfg.get("metadata");
         let text = |key: &str| md.and_then(|m| m.get(key)).and_then(Value::as_str).map(str::to_string);
         let kind = cfg.get("kind").and_then(Value::as_str).unwrap_or("").to_string();

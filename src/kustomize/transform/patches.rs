@@ -3,7 +3,7 @@
 
 use super::super::build::{Acc, RenderError, err};
 use super::super::patch::{BuiltinSchema, Gvk as PGvk, PatchOutcome, json6902, strategic_merge};
-use super::super::resource::{Resource, ResId, ns_eq};
+use super::super::resource::{ResId, Resource, ns_eq};
 use super::super::types::{Patch, Selector};
 use super::with_ids;
 use crate::manifest::{self, Limits};
@@ -17,16 +17,26 @@ enum Content {
 }
 
 fn parse_content(origin: &str, text: &str) -> Result<Content, RenderError> {
-    let docs = manifest::parse(origin, text, &Limits::default()).map_err(|e| err(format!("trouble configuring builtin PatchTransformer with config: {e}")))?;
-    let values: Vec<Value> = docs.iter().filter(|d| !d.root.is_null()).map(|d| super::super::value_of(&d.root)).collect();
+    let docs = manifest::parse(origin, text, &Limits::default())
+        .map_err(|e| err(format!("trouble configuring builtin PatchTransformer with config: {e}")))?;
+    let values: Vec<Value> =
+        docs.iter().filter(|d| !d.root.is_null()).map(|d| super::super::value_of(&d.root)).collect();
     match values.as_slice() {
         [Value::Array(_)] => Ok(Content::Json(values.into_iter().next().unwrap_or(Value::Null))),
         _ if values.iter().all(Value::is_object) => Ok(Content::Smp(values)),
-        _ => Err(err(format!("{origin}: a patch is a strategic merge patch (a mapping) or a JSON 6902 patch (a list)"))),
+        _ => {
+            Err(err(format!("{origin}: a patch is a strategic merge patch (a mapping) or a JSON 6902 patch (a list)")))
+        }
     }
 }
 
-fn read_patch_file(snap: &Snapshot, dir: &str, kfile: &str, path: &str, restrict_to: Option<&str>) -> Result<(String, String), RenderError> {
+fn read_patch_file(
+    snap: &Snapshot,
+    dir: &str,
+    kfile: &str,
+    path: &str,
+    restrict_to: Option<&str>,
+) -> Result<(String, String), RenderError> {
     let full = join(dir, path).map_err(|m| err(format!("{kfile}: patch path {path:?}: {m}")))?;
     if let Some(root) = restrict_to
         && !(root.is_empty() || full.starts_with(&format!("{root}/")))
@@ -44,7 +54,14 @@ fn schema_gvk(r: &Resource) -> PGvk {
 
 /// Merge `patch` into resource `i`, keeping its name, namespace and kind unless the options allow a change.
 /// Returns whether the patch deleted the resource.
-fn apply_smp(acc: &mut Acc, i: usize, patch: &Value, allow_name: bool, allow_kind: bool, origin: &str) -> Result<bool, RenderError> {
+fn apply_smp(
+    acc: &mut Acc,
+    i: usize,
+    patch: &Value,
+    allow_name: bool,
+    allow_kind: bool,
+    origin: &str,
+) -> Result<bool, RenderError> {
     let r = &mut acc.resources[i];
     let (name, ns, kind) = (r.name().to_string(), r.namespace().to_string(), r.kind().to_string());
     let gvk = schema_gvk(r);
@@ -113,20 +130,30 @@ fn target_of_patch(acc: &Acc, patch: &Value, origin: &str) -> Result<usize, Rend
         .enumerate()
         .filter(|(_, r)| {
             let g = r.gvk();
-            (g.kind == want.gvk.kind && (want.gvk.group == g.group) && (want.gvk.version.is_empty() || want.gvk.version == g.version))
+            (g.kind == want.gvk.kind
+                && (want.gvk.group == g.group)
+                && (want.gvk.version.is_empty() || want.gvk.version == g.version))
                 && r.all_names().iter().any(|(ns, n)| *n == want.name && ns_eq(ns, &want.namespace))
         })
         .map(|(i, _)| i)
         .collect();
     match hits.as_slice() {
         [one] => Ok(*one),
-        [] => Err(err(format!("{origin}: failed to find unique target for patch {}: no object matches; check its apiVersion, kind, name and namespace", want.display()))),
-        _ => Err(err(format!("{origin}: failed to find unique target for patch {}: {} objects match", want.display(), hits.len()))),
+        [] => Err(err(format!(
+            "{origin}: failed to find unique target for patch {}: no object matches; check its apiVersion, kind, name and namespace",
+            want.display()
+        ))),
+        _ => Err(err(format!(
+            "{origin}: failed to find unique target for patch {}: {} objects match",
+            want.display(),
+            hits.len()
+        ))),
     }
 }
 
 fn select(acc: &mut Acc, sel: &Selector, origin: &str) -> Result<Vec<usize>, RenderError> {
-    with_ids(acc, |vals| super::super::replacements::select(vals, sel)).map_err(|e| err(format!("{origin}: patch target: {}", e.0)))
+    with_ids(acc, |vals| super::super::replacements::select(vals, sel))
+        .map_err(|e| err(format!("{origin}: patch target: {}", e.0)))
 }
 
 fn remove(acc: &mut Acc, mut deleted: Vec<usize>) {
@@ -138,15 +165,25 @@ fn remove(acc: &mut Acc, mut deleted: Vec<usize>) {
 }
 
 /// The legacy `patchesStrategicMerge:` field: files or inline patches, each applied to the object it names.
-pub(crate) fn strategic_merge_field(snap: &Snapshot, dir: &str, kfile: &str, entries: &[String], acc: &mut Acc, restrict_to: Option<&str>) -> Result<(), RenderError> {
+pub(crate) fn strategic_merge_field(
+    snap: &Snapshot,
+    dir: &str,
+    kfile: &str,
+    entries: &[String],
+    acc: &mut Acc,
+    restrict_to: Option<&str>,
+) -> Result<(), RenderError> {
     for e in entries {
-        let (origin, text) = if e.contains('\n') || e.trim_start().starts_with('{') || e.trim_start().starts_with("apiVersion") {
-            (kfile.to_string(), e.clone())
-        } else {
-            read_patch_file(snap, dir, kfile, e, restrict_to)?
-        };
+        let (origin, text) =
+            if e.contains('\n') || e.trim_start().starts_with('{') || e.trim_start().starts_with("apiVersion") {
+                (kfile.to_string(), e.clone())
+            } else {
+                read_patch_file(snap, dir, kfile, e, restrict_to)?
+            };
         let Content::Smp(docs) = parse_content(&origin, &text)? else {
-            return Err(err(format!("{origin}: patchesStrategicMerge entries are strategic merge patches, not JSON 6902 lists")));
+            return Err(err(format!(
+                "{origin}: patchesStrategicMerge entries are strategic merge patches, not JSON 6902 lists"
+            )));
         };
         for p in docs {
             let i = target_of_patch(acc, &p, &origin)?;
@@ -160,7 +197,15 @@ pub(crate) fn strategic_merge_field(snap: &Snapshot, dir: &str, kfile: &str, ent
 
 /// One entry of `patches:` (a strategic merge or JSON 6902 patch, inline or from a file, with an optional
 /// target selector).
-pub(crate) fn patch_entry(snap: &Snapshot, dir: &str, kfile: &str, p: &Patch, acc: &mut Acc, restrict_to: Option<&str>, json_only: bool) -> Result<(), RenderError> {
+pub(crate) fn patch_entry(
+    snap: &Snapshot,
+    dir: &str,
+    kfile: &str,
+    p: &Patch,
+    acc: &mut Acc,
+    restrict_to: Option<&str>,
+    json_only: bool,
+) -> Result<(), RenderError> {
     let (origin, text) = match (&p.path, &p.patch) {
         (Some(path), None) => read_patch_file(snap, dir, kfile, path, restrict_to)?,
         (None, Some(inline)) => (kfile.to_string(), inline.clone()),
@@ -178,7 +223,9 @@ pub(crate) fn patch_entry(snap: &Snapshot, dir: &str, kfile: &str, p: &Patch, ac
             for i in select(acc, target, &origin)? {
                 let r = &mut acc.resources[i];
                 let (name, ns) = (r.name().to_string(), r.namespace().to_string());
-                json6902(&mut r.obj, &ops).map_err(|e| err(format!("{origin}: applying the JSON patch to {}: {}", r.id().display(), e.message)))?;
+                json6902(&mut r.obj, &ops).map_err(|e| {
+                    err(format!("{origin}: applying the JSON patch to {}: {}", r.id().display(), e.message))
+                })?;
                 if r.name() != name || r.namespace() != ns {
                     r.history.push((ns, name));
                 }

@@ -81,7 +81,14 @@ fn string_pairs(v: Option<&Value>) -> Vec<(String, String)> {
 }
 
 /// Apply one transformer plugin configuration.
-pub(crate) fn transform(acc: &mut Acc, cfg: &Value, kfile: &str) -> Result<(), RenderError> {
+pub(crate) fn transform(
+    snap: &Snapshot,
+    dir: &str,
+    kfile: &str,
+    cfg: &Value,
+    acc: &mut Acc,
+    restrict_to: Option<&str>,
+) -> Result<(), RenderError> {
     let kind = cfg.get("kind").and_then(Value::as_str).unwrap_or("");
     let api = cfg.get("apiVersion").and_then(Value::as_str).unwrap_or("");
     let fs = specs(cfg);
@@ -123,6 +130,27 @@ pub(crate) fn transform(acc: &mut Acc, cfg: &Value, kfile: &str) -> Result<(), R
             let r = super::replicas(acc, &rep);
             acc.config.replicas = saved;
             r
+        }
+        "PatchTransformer" | "PatchJson6902Transformer" => {
+            let mut patch: super::super::types::Patch = serde_json::from_value(serde_json::json!({
+                "path": cfg.get("path"),
+                "patch": cfg.get("patch").or(cfg.get("jsonOp")),
+                "target": cfg.get("target"),
+                "options": cfg.get("options"),
+            }))
+            .map_err(|e| err(format!("{kfile}: {kind}: {e}")))?;
+            if patch.path.is_some() && patch.patch.is_some() {
+                patch.patch = None;
+            }
+            super::patches::patch_entry(snap, dir, kfile, &patch, acc, restrict_to, kind == "PatchJson6902Transformer")
+        }
+        "PatchStrategicMergeTransformer" => {
+            let mut entries: Vec<String> =
+                cfg.get("paths").and_then(|v| serde_json::from_value(v.clone()).ok()).unwrap_or_default();
+            if let Some(p) = cfg.get("patches").and_then(Value::as_str) {
+                entries.push(p.to_string());
+            }
+            super::patches::strategic_merge_field(snap, dir, kfile, &entries, acc, restrict_to)
         }
         "ReplacementTransformer" => {
             let reps: Vec<super::super::types::ReplacementField> = cfg

@@ -126,7 +126,10 @@ fn kustomization_missing_ref() {
         ("app/cm.yaml", CM),
         ("base/kustomization.yaml", "resources: [svc.yaml]\n"),
         ("base/svc.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n"),
-        ("comp/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonLabels: {c: d}\n"),
+        (
+            "comp/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonLabels: {c: d}\n",
+        ),
     ]);
     assert!(f.is_empty(), "{f:#?}");
 }
