@@ -82,13 +82,15 @@ impl Rendered {
 #[derive(Debug, Default)]
 pub(crate) struct Acc {
     pub resources: Vec<Resource>,
+    /// The custom OpenAPI schema set by a kustomization of the build (kustomize keeps one, build-wide).
+    pub schema: Option<std::sync::Arc<super::openapi::CustomSchema>>,
     pub config: TransformerConfig,
     pub vars: Vec<super::types::Var>,
 }
 
 impl Acc {
     fn new() -> Acc {
-        Acc { resources: Vec::new(), config: TransformerConfig::builtin(), vars: Vec::new() }
+        Acc { resources: Vec::new(), schema: None, config: TransformerConfig::builtin(), vars: Vec::new() }
     }
 
     /// Append resources, refusing ids that are already present.
@@ -123,7 +125,7 @@ pub fn build_tracked(snapshot: &Snapshot, dir: &str, options: &Options) -> (Resu
 
 fn build_inner(snap: &Snapshot, dir: &str, options: &Options) -> Result<Rendered, RenderError> {
     let dir = crate::source::normalize(dir).map_err(|e| err(format!("{dir}: {e}")))?;
-    let mut b = Builder { snap, opts: *options, stack: Vec::new() };
+    let mut b = Builder { snap, opts: *options, schema: None, stack: Vec::new() };
     let mut acc = b.accumulate(&dir, Acc::new(), false)?;
     let top = b.load_kustomization(&dir)?;
     transform::finish(&mut acc, top.as_ref().map(|(k, _)| k))?;
@@ -144,6 +146,8 @@ fn build_inner(snap: &Snapshot, dir: &str, options: &Options) -> Result<Rendered
 struct Builder<'a> {
     snap: &'a Snapshot,
     opts: Options,
+    /// The custom OpenAPI schema, once a kustomization sets one.
+    schema: Option<std::sync::Arc<super::openapi::CustomSchema>>,
     /// Directories being built, for cycle detection.
     stack: Vec<String>,
 }
@@ -252,6 +256,7 @@ impl Builder<'_> {
             )));
         }
         unsupported(&k, &kfile)?;
+        self.load_schema(dir, &kfile, &k)?;
         if let Some(v) = k.open_api.as_ref().and_then(|o| o.get("version").cloned().flatten())
             && v != "v1.21.2"
         {
@@ -269,6 +274,27 @@ impl Builder<'_> {
         self.stack.pop();
         result?;
         Ok(acc)
+    }
+
+    /// `openapi: {path: …}`: read the schema file and make it the build's schema.
+    fn load_schema(&mut self, dir: &str, kfile: &str, k: &Kustomization) -> Result<(), RenderError> {
+        let Some(o) = &k.open_api else { return Ok(()) };
+        let path = o.get("path").cloned().flatten();
+        let version = o.get("version").cloned().flatten();
+        if path.is_some() && version.is_some() {
+            return Err(err(format!(
+                "{kfile}: builtin version and file path cannot both be specified in openapi; keep one"
+            )));
+        }
+        let Some(path) = path else { return Ok(()) };
+        let full = self.resolve(dir, &path, kfile)?;
+        let text = self.snap.read_string(&full).map_err(|e| err(format!("{kfile}: openapi path {path:?}: {e}")))?;
+        let docs = manifest::parse(&full, &text, &Limits::default()).map_err(|e| err(e.to_string()))?;
+        let Some(doc) = docs.first() else { return Err(err(format!("{full}: the OpenAPI schema file is empty"))) };
+        let schema =
+            super::openapi::CustomSchema::from_value(&doc.root.to_json()).map_err(|e| err(format!("{full}: {e}")))?;
+        self.schema = Some(std::sync::Arc::new(schema));
+        Ok(())
     }
 
     fn accumulate_inner(
@@ -333,6 +359,7 @@ impl Builder<'_> {
                 .accumulate(&path, taken, true)
                 .map_err(|e| err(format!("accumulating components: {}", e.message)))?;
         }
+        acc.schema = self.schema.clone();
         transform::generate(self.snap, dir, kfile, k, acc, self.restrict_to(dir))?;
         transform::run(self.snap, dir, kfile, k, acc, self.restrict_to(dir))?;
         transform::bind_vars(acc, k.vars.as_deref().unwrap_or_default())?;

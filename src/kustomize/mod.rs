@@ -3,6 +3,7 @@
 pub mod fieldcase;
 pub mod fieldpath;
 pub mod generate;
+pub mod openapi;
 pub mod patch;
 pub mod replacements;
 pub mod types;

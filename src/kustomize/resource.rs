@@ -117,6 +117,8 @@ pub struct Resource {
     /// Earlier (namespace, name) pairs, oldest first, recorded whenever a transformer renamed the resource:
     /// name references written against an earlier name are fixed up to the current one.
     pub history: Vec<(String, String)>,
+    /// The kind at each entry of `history` (a patch may change the kind too).
+    pub prev_kinds: Vec<String>,
     /// Name prefixes and suffixes applied so far, in the order applied (innermost first): among
     /// several candidates of one name reference, the one built alongside the referrer wins.
     pub prefixes: Vec<String>,
@@ -137,6 +139,7 @@ impl Resource {
             origin,
             needs_hash: false,
             history: Vec::new(),
+            prev_kinds: Vec::new(),
             prefixes: Vec::new(),
             suffixes: Vec::new(),
             generated_by: None,
@@ -201,12 +204,30 @@ impl Resource {
         md.as_object_mut().expect("object ensured above")
     }
 
+    /// Record the current identity as an earlier one.
+    pub fn remember(&mut self) {
+        self.history.push((self.namespace().to_string(), self.name().to_string()));
+        self.prev_kinds.push(self.kind().to_string());
+    }
+
+    /// Every (kind, namespace, name) the resource has had, current last.
+    pub fn all_ids(&self) -> Vec<(String, String, String)> {
+        let mut v: Vec<(String, String, String)> = self
+            .history
+            .iter()
+            .zip(self.prev_kinds.iter())
+            .map(|((ns, n), k)| (k.clone(), ns.clone(), n.clone()))
+            .collect();
+        v.push((self.kind().to_string(), self.namespace().to_string(), self.name().to_string()));
+        v
+    }
+
     /// Rename, remembering the old identity.
     pub fn set_name(&mut self, name: &str) {
         if self.name() == name {
             return;
         }
-        self.history.push((self.namespace().to_string(), self.name().to_string()));
+        self.remember();
         self.metadata_mut().insert("name".into(), Value::String(name.to_string()));
     }
 
@@ -215,7 +236,7 @@ impl Resource {
         if self.namespace() == ns {
             return;
         }
-        self.history.push((self.namespace().to_string(), self.name().to_string()));
+        self.remember();
         self.metadata_mut().insert("namespace".into(), Value::String(ns.to_string()));
     }
 
@@ -259,7 +280,7 @@ impl Resource {
         }
         let names: Vec<&str> = self.history.iter().map(|(_, n)| n.as_str()).collect();
         let nss: Vec<&str> = self.history.iter().map(|(ns, _)| ns.as_str()).collect();
-        let kinds: Vec<&str> = self.history.iter().map(|_| self.kind()).collect();
+        let kinds: Vec<&str> = self.prev_kinds.iter().map(String::as_str).collect();
         if let Some(md) = v.get_mut("metadata").and_then(Value::as_object_mut) {
             let ann = md.entry("annotations").or_insert_with(|| Value::Object(Map::new()));
             if let Some(a) = ann.as_object_mut() {

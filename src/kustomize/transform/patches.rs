@@ -2,7 +2,7 @@
 //! dropping objects a patch deletes. The merge itself is [`crate::kustomize::patch`].
 
 use super::super::build::{Acc, RenderError, err};
-use super::super::patch::{BuiltinSchema, Gvk as PGvk, PatchOutcome, json6902, strategic_merge};
+use super::super::patch::{Gvk as PGvk, PatchOutcome, json6902, strategic_merge};
 use super::super::resource::{ResId, Resource, ns_eq};
 use super::super::types::{Patch, Selector};
 use super::with_ids;
@@ -62,10 +62,12 @@ fn apply_smp(
     allow_kind: bool,
     origin: &str,
 ) -> Result<bool, RenderError> {
+    let acc_schema = acc.schema.clone();
     let r = &mut acc.resources[i];
     let (name, ns, kind) = (r.name().to_string(), r.namespace().to_string(), r.kind().to_string());
     let gvk = schema_gvk(r);
-    let outcome = strategic_merge(&mut r.obj, patch, &BuiltinSchema)
+    let schema = super::super::openapi::Layered { custom: acc_schema.as_deref() };
+    let outcome = strategic_merge(&mut r.obj, patch, &schema)
         .map_err(|e| err(format!("{origin}: applying the patch to {}: {}", r.id().display(), e.message)))?;
     if outcome == PatchOutcome::Deleted {
         return Ok(true);
@@ -73,16 +75,19 @@ fn apply_smp(
     let _ = gvk;
     let new_name = r.name().to_string();
     let new_kind = r.kind().to_string();
-    if !allow_kind || new_kind.is_empty() {
-        set_top(&mut r.obj, "kind", &kind);
-    } else if new_kind != kind {
-        r.history.push((ns.clone(), name.clone()));
+    let kind_changes = allow_kind && !new_kind.is_empty() && new_kind != kind;
+    let name_changes = allow_name && !new_name.is_empty() && new_name != name;
+    // Remember the identity before the patch when it changes it.
+    set_top(&mut r.obj, "kind", &kind);
+    set_meta(&mut r.obj, "name", &name);
+    if kind_changes || name_changes {
+        r.remember();
     }
-    if !allow_name || new_name.is_empty() {
-        set_meta(&mut r.obj, "name", &name);
-    } else if new_name != name {
-        set_meta(&mut r.obj, "name", &name);
-        r.set_name(&new_name);
+    if kind_changes {
+        set_top(&mut r.obj, "kind", &new_kind);
+    }
+    if name_changes {
+        set_meta(&mut r.obj, "name", &new_name);
     }
     if ns.is_empty() {
         if let Some(md) = r.obj.get_mut("metadata").and_then(Value::as_object_mut) {
@@ -133,7 +138,9 @@ fn target_of_patch(acc: &Acc, patch: &Value, origin: &str) -> Result<usize, Rend
             (g.kind == want.gvk.kind
                 && (want.gvk.group == g.group)
                 && (want.gvk.version.is_empty() || want.gvk.version == g.version))
-                && r.all_names().iter().any(|(ns, n)| *n == want.name && ns_eq(ns, &want.namespace))
+                && r.all_ids()
+                    .iter()
+                    .any(|(k, ns, n)| *k == want.gvk.kind && *n == want.name && ns_eq(ns, &want.namespace))
         })
         .map(|(i, _)| i)
         .collect();
@@ -173,6 +180,7 @@ pub(crate) fn strategic_merge_field(
     acc: &mut Acc,
     restrict_to: Option<&str>,
 ) -> Result<(), RenderError> {
+    let mut total = 0;
     for e in entries {
         let (origin, text) =
             if e.contains('\n') || e.trim_start().starts_with('{') || e.trim_start().starts_with("apiVersion") {
@@ -185,12 +193,18 @@ pub(crate) fn strategic_merge_field(
                 "{origin}: patchesStrategicMerge entries are strategic merge patches, not JSON 6902 lists"
             )));
         };
+        total += docs.len();
         for p in docs {
             let i = target_of_patch(acc, &p, &origin)?;
             if apply_smp(acc, i, &p, false, false, &origin)? {
                 acc.resources.remove(i);
             }
         }
+    }
+    if total == 0 && !entries.is_empty() {
+        return Err(err(format!(
+            "{kfile}: patch appears to be empty; files={entries:?}: give each patch file a strategic merge patch or remove it"
+        )));
     }
     Ok(())
 }
@@ -222,12 +236,15 @@ pub(crate) fn patch_entry(
             };
             for i in select(acc, target, &origin)? {
                 let r = &mut acc.resources[i];
-                let (name, ns) = (r.name().to_string(), r.namespace().to_string());
+                let before = r.clone();
                 json6902(&mut r.obj, &ops).map_err(|e| {
                     err(format!("{origin}: applying the JSON patch to {}: {}", r.id().display(), e.message))
                 })?;
-                if r.name() != name || r.namespace() != ns {
-                    r.history.push((ns, name));
+                if r.name() != before.name() || r.namespace() != before.namespace() || r.kind() != before.kind() {
+                    // Record the identity the object had before the patch renamed it.
+                    let after = std::mem::replace(&mut r.obj, before.obj);
+                    r.remember();
+                    r.obj = after;
                 }
             }
         }
@@ -249,7 +266,9 @@ pub(crate) fn patch_entry(
                         for i in select(acc, sel, &origin)? {
                             let mut copy = patch.clone();
                             let r = &acc.resources[i];
-                            if let Some(m) = copy.as_object_mut() {
+                            if let Some(m) = copy.as_object_mut()
+                                && !allow_kind
+                            {
                                 m.insert("apiVersion".into(), r.obj.get("apiVersion").cloned().unwrap_or(Value::Null));
                                 m.insert("kind".into(), Value::String(r.kind().to_string()));
                             }
