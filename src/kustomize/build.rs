@@ -93,6 +93,11 @@ impl Acc {
         Acc { resources: Vec::new(), schema: None, config: TransformerConfig::builtin(), vars: Vec::new() }
     }
 
+    /// Append one generated resource, refusing an id that is already present.
+    pub(crate) fn append_generated(&mut self, r: Resource, from: &str) -> Result<(), RenderError> {
+        self.append(vec![r], from)
+    }
+
     /// Append resources, refusing ids that are already present.
     fn append(&mut self, more: Vec<Resource>, from: &str) -> Result<(), RenderError> {
         for r in more {
@@ -125,7 +130,7 @@ pub fn build_tracked(snapshot: &Snapshot, dir: &str, options: &Options) -> (Resu
 
 fn build_inner(snap: &Snapshot, dir: &str, options: &Options) -> Result<Rendered, RenderError> {
     let dir = crate::source::normalize(dir).map_err(|e| err(format!("{dir}: {e}")))?;
-    let mut b = Builder { snap, opts: *options, schema: None, stack: Vec::new() };
+    let mut b = Builder { snap, opts: *options, schema: None, schema_set: false, stack: Vec::new() };
     let mut acc = b.accumulate(&dir, Acc::new(), false)?;
     let top = b.load_kustomization(&dir)?;
     transform::finish(&mut acc, top.as_ref().map(|(k, _)| k))?;
@@ -148,6 +153,7 @@ struct Builder<'a> {
     opts: Options,
     /// The custom OpenAPI schema, once a kustomization sets one.
     schema: Option<std::sync::Arc<super::openapi::CustomSchema>>,
+    schema_set: bool,
     /// Directories being built, for cycle detection.
     stack: Vec<String>,
 }
@@ -286,6 +292,11 @@ impl Builder<'_> {
                 "{kfile}: builtin version and file path cannot both be specified in openapi; keep one"
             )));
         }
+        // The first kustomization that sets the schema wins (an overlay is loaded before its bases).
+        if self.schema_set {
+            return Ok(());
+        }
+        self.schema_set = path.is_some() || version.is_some();
         let Some(path) = path else { return Ok(()) };
         let full = self.resolve(dir, &path, kfile)?;
         let text = self.snap.read_string(&full).map_err(|e| err(format!("{kfile}: openapi path {path:?}: {e}")))?;

@@ -28,8 +28,13 @@ fn conformance_corpus_meets_the_bar() {
         }
     }
     assert_eq!(s.error_rejected, s.error_cases, "every error case must be rejected");
-    // Regression floor for the success cases; raised as the renderer improves.
-    assert!(s.identical + s.semantic >= 105, "semantic parity fell to {}", s.identical + s.semantic);
+    // The bar: at least 97% of the success cases byte-identical (173 of 178 today).
+    assert!(
+        s.success_identical * 100 >= s.success_cases * 97,
+        "only {}/{} success cases byte-identical (the bar is 97%)",
+        s.success_identical,
+        s.success_cases
+    );
 }
 
 fn kustomization_dirs(root: &Path, dir: &Path, out: &mut Vec<String>) {

@@ -35,6 +35,11 @@ pub(crate) fn generate(
         }
     }
     for cfg in plugins::load(snap, dir, kfile, k.generators.as_deref().unwrap_or_default(), restrict_to)? {
+        if cfg.get("kind").and_then(Value::as_str) == Some("IAMPolicyGenerator") {
+            let res = plugins::iam_policy(&cfg).map_err(|m| err(format!("{kfile}: IAMPolicyGenerator: {m}")))?;
+            acc.append_generated(res, kfile)?;
+            continue;
+        }
         let kind = match cfg.get("kind").and_then(Value::as_str) {
             Some("ConfigMapGenerator") => Kind::ConfigMap,
             Some("SecretGenerator") => Kind::Secret,

@@ -191,3 +191,32 @@ pub(crate) fn generator_args(cfg: &Value) -> Result<super::super::types::Generat
     m.retain(|k, _| KNOWN.contains(&k.as_str()));
     serde_json::from_value(Value::Object(m)).map_err(|e| format!("generator configuration: {e}"))
 }
+
+/// kustomize's built-in `IAMPolicyGenerator` (GKE workload identity): a ServiceAccount annotated with the
+/// Google service account it acts as.
+pub(crate) fn iam_policy(cfg: &Value) -> Result<super::super::resource::Resource, String> {
+    let text = |path: &[&str]| {
+        let mut v = cfg;
+        for k in path {
+            v = v.get(k)?;
+        }
+        v.as_str().map(str::to_string)
+    };
+    if text(&["cloud"]).as_deref() != Some("gke") {
+        return Err("only `cloud: gke` is supported".to_string());
+    }
+    let name = text(&["kubernetesService", "name"]).ok_or("kubernetesService.name is required")?;
+    let gsa = text(&["serviceAccount", "name"]).ok_or("serviceAccount.name is required")?;
+    let project = text(&["serviceAccount", "projectId"]).ok_or("serviceAccount.projectId is required")?;
+    let mut md = serde_json::Map::new();
+    md.insert(
+        "annotations".into(),
+        serde_json::json!({"iam.gke.io/gcp-service-account": format!("{gsa}@{project}.iam.gserviceaccount.com")}),
+    );
+    md.insert("name".into(), Value::String(name));
+    if let Some(ns) = text(&["kubernetesService", "namespace"]) {
+        md.insert("namespace".into(), Value::String(ns));
+    }
+    let obj = serde_json::json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": Value::Object(md)});
+    Ok(super::super::resource::Resource::new(obj, None))
+}
