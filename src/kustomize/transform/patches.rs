@@ -135,9 +135,8 @@ fn target_of_patch(acc: &Acc, patch: &Value, origin: &str) -> Result<usize, Rend
         .enumerate()
         .filter(|(_, r)| {
             let g = r.gvk();
-            (g.kind == want.gvk.kind
-                && (want.gvk.group == g.group)
-                && (want.gvk.version.is_empty() || want.gvk.version == g.version))
+            want.gvk.group == g.group
+                && (want.gvk.version.is_empty() || want.gvk.version == g.version)
                 && r.all_ids()
                     .iter()
                     .any(|(k, ns, n)| *k == want.gvk.kind && *n == want.name && ns_eq(ns, &want.namespace))
