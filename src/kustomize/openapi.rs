@@ -30,35 +30,90 @@ impl CustomSchema {
         Ok(s)
     }
 
-    fn deref<'a>(&'a self, mut v: &'a Value) -> &'a Value {
+    /// Follow `$ref`s inside the file. A reference to a Kubernetes type the file does not define is answered by
+    /// kustomize's built-in schema (kyaml layers custom definitions over the built-in ones).
+    fn deref<'a>(&'a self, mut v: &'a Value) -> Step<'a> {
         for _ in 0..32 {
-            match v.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/definitions/")) {
-                Some(name) => match self.definitions.get(name) {
-                    Some(d) => v = d,
-                    None => return v,
-                },
-                None => return v,
+            let Some(name) = v.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/definitions/"))
+            else {
+                return Step::Here(v);
+            };
+            match self.definitions.get(name) {
+                Some(d) => v = d,
+                None => return builtin_anchor(name).map_or(Step::Unknown, |(gvk, prefix)| Step::Builtin(gvk, prefix)),
             }
         }
-        v
+        Step::Unknown
     }
 
-    /// The schema of the field at `path`, stepping into list items on the way.
-    fn field(&self, gvk: &Gvk, path: &[&str]) -> Option<&Value> {
-        let mut node = self.deref(self.definitions.get(self.by_gvk.get(gvk)?)?);
+    /// Where the field at `path` is described, stepping into list items on the way.
+    fn field(&self, gvk: &Gvk, path: &[&str]) -> Option<Found<'_>> {
+        let mut node = match self.deref(self.definitions.get(self.by_gvk.get(gvk)?)?) {
+            Step::Here(v) => v,
+            _ => return None,
+        };
         for (i, seg) in path.iter().enumerate() {
             if i > 0 && node.get("items").is_some() {
-                node = self.deref(node.get("items")?);
+                node = match self.deref(node.get("items")?) {
+                    Step::Here(v) => v,
+                    Step::Builtin(g, mut prefix) => {
+                        prefix.extend(path[i..].iter().map(|s| s.to_string()));
+                        return Some(Found::Builtin(g, prefix));
+                    }
+                    Step::Unknown => return None,
+                };
             }
-            node = self.deref(node.get("properties")?.get(*seg)?);
+            node = match self.deref(node.get("properties")?.get(*seg)?) {
+                Step::Here(v) => v,
+                Step::Builtin(g, mut prefix) => {
+                    prefix.extend(path[i + 1..].iter().map(|s| s.to_string()));
+                    return Some(Found::Builtin(g, prefix));
+                }
+                Step::Unknown => return None,
+            };
         }
-        Some(node)
+        Some(Found::Here(node))
     }
+}
+
+enum Step<'a> {
+    Here(&'a Value),
+    Builtin(Gvk, Vec<String>),
+    Unknown,
+}
+
+enum Found<'a> {
+    Here(&'a Value),
+    Builtin(Gvk, Vec<String>),
+}
+
+/// Built-in Kubernetes types a custom schema may refer to, as a built-in kind and the path where that kind holds
+/// the type.
+fn builtin_anchor(definition: &str) -> Option<(Gvk, Vec<String>)> {
+    let pod = || Gvk::new("", "v1", "Pod");
+    let (gvk, path): (Gvk, &[&str]) = match definition {
+        "io.k8s.api.core.v1.PodTemplateSpec" => (Gvk::new("", "v1", "PodTemplate"), &["template"]),
+        "io.k8s.api.core.v1.PodSpec" => (pod(), &["spec"]),
+        "io.k8s.api.core.v1.Container" => (pod(), &["spec", "containers"]),
+        "io.k8s.api.core.v1.Volume" => (pod(), &["spec", "volumes"]),
+        "io.k8s.api.core.v1.VolumeMount" => (pod(), &["spec", "containers", "volumeMounts"]),
+        "io.k8s.api.core.v1.EnvVar" => (pod(), &["spec", "containers", "env"]),
+        "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" => (pod(), &["metadata"]),
+        _ => return None,
+    };
+    Some((gvk, path.iter().map(|s| s.to_string()).collect()))
 }
 
 impl MergeSchema for CustomSchema {
     fn list_strategy(&self, gvk: &Gvk, path: &[&str]) -> ListStrategy {
-        let Some(f) = self.field(gvk, path) else { return ListStrategy::Replace };
+        let f = match self.field(gvk, path) {
+            Some(Found::Here(f)) => f,
+            Some(Found::Builtin(g, p)) => {
+                let p: Vec<&str> = p.iter().map(String::as_str).collect();
+                return BuiltinSchema.list_strategy(&g, &p);
+            }
+            None => return ListStrategy::Replace,
+        };
         let strategy = f.get("x-kubernetes-patch-strategy").and_then(Value::as_str).unwrap_or("");
         if !strategy.split(',').any(|s| s.trim() == "merge") {
             return ListStrategy::Replace;
@@ -80,7 +135,14 @@ impl MergeSchema for CustomSchema {
     }
 
     fn knows_path(&self, gvk: &Gvk, path: &[&str]) -> bool {
-        self.field(gvk, path).is_some()
+        match self.field(gvk, path) {
+            Some(Found::Here(_)) => true,
+            Some(Found::Builtin(g, p)) => {
+                let p: Vec<&str> = p.iter().map(String::as_str).collect();
+                BuiltinSchema.knows_path(&g, &p)
+            }
+            None => false,
+        }
     }
 }
 
