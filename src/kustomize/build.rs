@@ -325,6 +325,8 @@ impl Builder<'_> {
                         .map_err(|e| err(format!("accumulating resources from '{entry}': {}", e.message)))?;
                     acc.append(sub.resources, kfile)?;
                     acc.vars.extend(sub.vars);
+                    // A base's transformer configuration (configurations, crds) carries up to its overlays.
+                    acc.config.merge(sub.config);
                 }
                 Some(EntryKind::File) => {
                     self.check_restrictor(dir, &path)?;
