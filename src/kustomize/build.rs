@@ -195,34 +195,7 @@ impl Builder<'_> {
 
     /// Flux's implicit kustomization for a directory without one.
     fn implicit_kustomization(&self, dir: &str) -> Result<Kustomization, RenderError> {
-        let mut resources = Vec::new();
-        self.scan_implicit(dir, dir, &mut resources)?;
-        Ok(Kustomization { resources: Some(resources), ..Kustomization::default() })
-    }
-
-    fn scan_implicit(&self, root: &str, dir: &str, out: &mut Vec<String>) -> Result<(), RenderError> {
-        for e in self.snap.list(dir).map_err(|e| err(e.to_string()))? {
-            let path = join(dir, &e.name).map_err(err)?;
-            let rel = path
-                .strip_prefix(&format!("{root}/"))
-                .unwrap_or(if root.is_empty() { &path } else { &e.name })
-                .to_string();
-            match e.kind {
-                EntryKind::Dir => {
-                    let has_k = KUSTOMIZATION_FILES
-                        .iter()
-                        .any(|n| join(&path, n).ok().is_some_and(|p| self.snap.is_file(&p).unwrap_or(false)));
-                    if has_k {
-                        out.push(rel);
-                    } else {
-                        self.scan_implicit(root, &path, out)?;
-                    }
-                }
-                EntryKind::File if e.name.ends_with(".yaml") || e.name.ends_with(".yml") => out.push(rel),
-                _ => {}
-            }
-        }
-        Ok(())
+        Ok(Kustomization { resources: Some(implicit_resources(self.snap, dir)?), ..Kustomization::default() })
     }
 
     fn accumulate(&mut self, dir: &str, mut acc: Acc, is_component: bool) -> Result<Acc, RenderError> {
@@ -470,6 +443,37 @@ fn unsupported(k: &Kustomization, kfile: &str) -> Result<(), RenderError> {
             return Err(err(format!(
                 "{kfile}: `{field}` is not supported by fleetgate's renderer (it would run an external program); configure the external kustomize fallback for this directory"
             )));
+        }
+    }
+    Ok(())
+}
+
+/// The `resources` of the kustomization Flux's kustomize-controller generates for a directory without one:
+/// every YAML file below it, and subdirectories that have a kustomization file as units (relative paths).
+pub fn implicit_resources(snap: &Snapshot, dir: &str) -> Result<Vec<String>, RenderError> {
+    let mut out = Vec::new();
+    scan_implicit(snap, dir, dir, &mut out)?;
+    Ok(out)
+}
+
+fn scan_implicit(snap: &Snapshot, root: &str, dir: &str, out: &mut Vec<String>) -> Result<(), RenderError> {
+    for e in snap.list(dir).map_err(|e| err(e.to_string()))? {
+        let path = join(dir, &e.name).map_err(err)?;
+        let rel =
+            path.strip_prefix(&format!("{root}/")).unwrap_or(if root.is_empty() { &path } else { &e.name }).to_string();
+        match e.kind {
+            EntryKind::Dir => {
+                let has_k = KUSTOMIZATION_FILES
+                    .iter()
+                    .any(|n| join(&path, n).ok().is_some_and(|p| snap.is_file(&p).unwrap_or(false)));
+                if has_k {
+                    out.push(rel);
+                } else {
+                    scan_implicit(snap, root, &path, out)?;
+                }
+            }
+            EntryKind::File if e.name.ends_with(".yaml") || e.name.ends_with(".yml") => out.push(rel),
+            _ => {}
         }
     }
     Ok(())

@@ -6,6 +6,7 @@
 
 mod dir;
 mod git;
+mod overlay;
 mod path;
 mod subdir;
 #[cfg(test)]
@@ -13,6 +14,7 @@ mod tests;
 
 pub use dir::DirBackend;
 pub use git::{ChangeKind, ChangedPath, GitBackend, changed_paths};
+pub use overlay::OverlayBackend;
 pub use path::{join, normalize, parent};
 pub use subdir::SubdirBackend;
 
@@ -139,6 +141,11 @@ impl Snapshot {
             return Ok(self.fork());
         }
         Ok(Self::new(Arc::new(SubdirBackend::new(self.backend.clone(), prefix.to_string())?)))
+    }
+
+    /// The same tree with `files` replaced or added in memory.
+    pub fn with_files(&self, files: std::collections::BTreeMap<String, Vec<u8>>) -> Self {
+        Self::new(Arc::new(OverlayBackend::new(self.backend.clone(), files)))
     }
 
     /// Same tree, fresh access log.
