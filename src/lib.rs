@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod fleet;
 pub mod glob;
 pub mod kustomize;
 pub mod manifest;

@@ -25,6 +25,8 @@ pub struct RepoView {
     pub snapshot: Snapshot,
     /// Normalised clone URLs ([`normalize_git_url`]).
     pub url_keys: Vec<String>,
+    /// Where the repository is on disk, when it is.
+    pub local: Option<PathBuf>,
 }
 
 /// Every repository of a run.
@@ -38,7 +40,7 @@ impl Workspace {
     pub fn single(path: &Path, rev: Option<&str>) -> Result<Workspace, WorkspaceError> {
         let name = repo_name_of(path);
         let snapshot = open_snapshot(path, rev)?;
-        Ok(Workspace { repos: vec![RepoView { name, role: None, snapshot, url_keys: Vec::new() }] })
+        Ok(Workspace { repos: vec![RepoView { name, role: None, snapshot, url_keys: Vec::new(), local: Some(path.to_path_buf()) }] })
     }
 
     /// Every configured repository with a local path, at `rev` (or as directories on disk).
@@ -53,6 +55,7 @@ impl Workspace {
                 role: Some(r.role),
                 snapshot: open_snapshot(&path, rev)?,
                 url_keys: r.urls.iter().filter_map(|u| normalize_git_url(u)).collect(),
+                local: Some(path),
             });
         }
         Ok(Workspace { repos })
@@ -86,6 +89,30 @@ pub fn open_snapshot(path: &Path, rev: Option<&str>) -> Result<Snapshot, Workspa
     let (root, prefix) = git_root_and_prefix(path)?;
     let snap = Snapshot::git(&root, rev)?;
     Ok(if prefix.is_empty() { snap } else { snap.subdir(&prefix)? })
+}
+
+/// Files that changed between two revisions in each repository of the workspace (repositories that live in a
+/// subdirectory of a git repository get the changes below that subdirectory, relative to it).
+pub fn changed_paths(
+    ws: &Workspace,
+    base: &str,
+    head: &str,
+) -> Result<std::collections::BTreeMap<String, Vec<crate::source::ChangedPath>>, WorkspaceError> {
+    let mut out = std::collections::BTreeMap::new();
+    for r in &ws.repos {
+        let Some(local) = &r.local else { continue };
+        let (root, prefix) = git_root_and_prefix(local)?;
+        let all = crate::source::changed_paths(&root, base, head)?;
+        let mine = all
+            .into_iter()
+            .filter_map(|c| {
+                let rel = if prefix.is_empty() { Some(c.path.clone()) } else { c.path.strip_prefix(&format!("{prefix}/")).map(str::to_string) }?;
+                Some(crate::source::ChangedPath { path: rel, kind: c.kind })
+            })
+            .collect();
+        out.insert(r.name.clone(), mine);
+    }
+    Ok(out)
 }
 
 fn git_root_and_prefix(path: &Path) -> Result<(PathBuf, String), WorkspaceError> {

@@ -23,6 +23,7 @@ fn lint_with(files: &[(&str, &str)], others: &[OtherRepo], opts: &LintOptions) -
             role: None,
             snapshot: crate::source::Snapshot::dir(d.path()).unwrap(),
             url_keys: url.and_then(crate::config::normalize_git_url).into_iter().collect(),
+            local: None,
         });
         dirs.push(d);
     };
