@@ -3,6 +3,7 @@
 //! Exit codes: 0 clean, 1 error-level findings, 2 usage or internal error.
 
 mod bench;
+mod fleet;
 mod lint;
 mod render;
 
@@ -52,6 +53,12 @@ pub enum Output {
 pub enum Command {
     /// Check YAML, kustomizations, Flux, Argo CD and Crossplane references, without rendering.
     Lint(lint::LintArgs),
+    /// Lint, render every cluster at two revisions, list the affected clusters and print the diff.
+    Check(fleet::ChangeArgs),
+    /// The clusters (and sync roots) a change affects, from a full comparison of rendered objects.
+    Affected(fleet::ChangeArgs),
+    /// Per-cluster, per-object diff of what a change does (secret values masked).
+    Diff(fleet::ChangeArgs),
     /// Render a kustomization directory natively, as `kubectl kustomize` prints it.
     Render(render::RenderArgs),
     /// Run a kustomize conformance corpus and report byte-identical / semantic / failed cases.
@@ -97,6 +104,9 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Lint(args) => lint::run(args, cli.color),
         Command::Render(args) => render::render(args),
+        Command::Check(args) => fleet::check(args, cli.color),
+        Command::Affected(args) => fleet::affected(args),
+        Command::Diff(args) => fleet::diff(args, cli.color),
         Command::Conformance(args) => render::conformance(args),
         Command::Bench { command: BenchCommand::Render(args) } => bench::bench(args),
         Command::Config { command: ConfigCommand::Validate { file } } => validate_config(file),
