@@ -40,7 +40,9 @@ impl Workspace {
     pub fn single(path: &Path, rev: Option<&str>) -> Result<Workspace, WorkspaceError> {
         let name = repo_name_of(path);
         let snapshot = open_snapshot(path, rev)?;
-        Ok(Workspace { repos: vec![RepoView { name, role: None, snapshot, url_keys: Vec::new(), local: Some(path.to_path_buf()) }] })
+        Ok(Workspace {
+            repos: vec![RepoView { name, role: None, snapshot, url_keys: Vec::new(), local: Some(path.to_path_buf()) }],
+        })
     }
 
     /// Every configured repository with a local path, at `rev` (or as directories on disk).
@@ -106,7 +108,11 @@ pub fn changed_paths(
         let mine = all
             .into_iter()
             .filter_map(|c| {
-                let rel = if prefix.is_empty() { Some(c.path.clone()) } else { c.path.strip_prefix(&format!("{prefix}/")).map(str::to_string) }?;
+                let rel = if prefix.is_empty() {
+                    Some(c.path.clone())
+                } else {
+                    c.path.strip_prefix(&format!("{prefix}/")).map(str::to_string)
+                }?;
                 Some(crate::source::ChangedPath { path: rel, kind: c.kind })
             })
             .collect();

@@ -68,18 +68,29 @@ fn prepare(args: &ChangeArgs) -> anyhow::Result<Prepared> {
     });
     let config = config_path.as_ref().map(|p| Config::load(p)).transpose()?;
     if args.demo {
-        let Some(cfg) = &config else { bail!("--demo needs the example estate: run it as `fleetgate check examples --demo`") };
+        let Some(cfg) = &config else {
+            bail!("--demo needs the example estate: run it as `fleetgate check examples --demo`")
+        };
         let base = Workspace::from_config(cfg, None)?;
         let mut head = base.clone();
-        let fleet = head.repos.iter_mut().find(|r| r.name == "fleet").context("the demo changes the `fleet` repository of the example estate")?;
+        let fleet = head
+            .repos
+            .iter_mut()
+            .find(|r| r.name == "fleet")
+            .context("the demo changes the `fleet` repository of the example estate")?;
         let text = fleet.snapshot.read_string(DEMO_FILE).with_context(|| format!("the demo edits {DEMO_FILE}"))?;
-        let Some((before, after)) = text.split_once("version: \"") else { bail!("{DEMO_FILE}: no chart version to bump") };
+        let Some((before, after)) = text.split_once("version: \"") else {
+            bail!("{DEMO_FILE}: no chart version to bump")
+        };
         let (version, rest) = after.split_once('"').context("unterminated version")?;
         let bumped = bump_patch(version);
         let new_text = format!("{before}version: \"{bumped}\"{rest}");
         fleet.snapshot = fleet.snapshot.with_files(BTreeMap::from([(DEMO_FILE.to_string(), new_text.into_bytes())]));
         eprintln!("demo: {}:{DEMO_FILE}: chart version {version} → {bumped}", fleet.name);
-        let changed = BTreeMap::from([("fleet".to_string(), vec![ChangedPath { path: DEMO_FILE.into(), kind: ChangeKind::Modified }])]);
+        let changed = BTreeMap::from([(
+            "fleet".to_string(),
+            vec![ChangedPath { path: DEMO_FILE.into(), kind: ChangeKind::Modified }],
+        )]);
         return Ok(Prepared { config, base, head, changed });
     }
     let (base, head) = match &config {
@@ -105,7 +116,12 @@ fn run_compare(p: Prepared, progress: bool) -> (Comparison, Option<Config>) {
     let started = Instant::now();
     if progress {
         let n: usize = p.changed.values().map(Vec::len).sum();
-        eprintln!("[1/3] {n} changed path{} in {} repositor{}", if n == 1 { "" } else { "s" }, p.changed.len(), if p.changed.len() == 1 { "y" } else { "ies" });
+        eprintln!(
+            "[1/3] {n} changed path{} in {} repositor{}",
+            if n == 1 { "" } else { "s" },
+            p.changed.len(),
+            if p.changed.len() == 1 { "y" } else { "ies" }
+        );
         eprintln!("[2/3] rendering every cluster at base, and at head what the change can touch…");
     }
     let cmp = compare(&p.base, &p.head, p.config.as_ref(), p.changed);
@@ -128,7 +144,11 @@ fn affected_table(cmp: &Comparison) -> String {
         s.push_str("no cluster is affected\n");
         return s;
     }
-    s.push_str(&format!("{} of {} clusters affected:\n", cmp.clusters.len(), cmp.head.clusters().len().max(cmp.base.clusters().len())));
+    s.push_str(&format!(
+        "{} of {} clusters affected:\n",
+        cmp.clusters.len(),
+        cmp.head.clusters().len().max(cmp.base.clusters().len())
+    ));
     for (c, ch) in &cmp.clusters {
         s.push_str(&format!(
             "  {c}: +{} ~{} -{}{}\n",
@@ -158,7 +178,8 @@ pub fn affected(args: &ChangeArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn print_diffs(cmp: &Comparison, args: &ChangeArgs, color: bool) -> anyhow::Result<()> {
-    let opts = DiffOptions { ignore_labels: args.ignore_labels.clone(), ignore_annotations: args.ignore_annotations.clone() };
+    let opts =
+        DiffOptions { ignore_labels: args.ignore_labels.clone(), ignore_annotations: args.ignore_annotations.clone() };
     let diffs = diff::build(cmp, &opts);
     match args.output {
         DiffFormat::Terminal => print!("{}", diff::render_terminal(&diffs, color)),

@@ -41,20 +41,27 @@ pub struct Comparison {
 }
 
 fn touched(root: &RootRender, changed: &BTreeMap<String, Vec<ChangedPath>>) -> bool {
-    root.deps.iter().any(|(repo, access)| changed.get(repo).is_some_and(|paths| paths.iter().any(|c| access.touches(&c.path))))
+    root.deps
+        .iter()
+        .any(|(repo, access)| changed.get(repo).is_some_and(|paths| paths.iter().any(|c| access.touches(&c.path))))
 }
 
 /// Render the fleet at base, then at head reusing every root the change cannot touch, and compare.
-pub fn compare(base_ws: &Workspace, head_ws: &Workspace, config: Option<&Config>, changed_paths: BTreeMap<String, Vec<ChangedPath>>) -> Comparison {
+pub fn compare(
+    base_ws: &Workspace,
+    head_ws: &Workspace,
+    config: Option<&Config>,
+    changed_paths: BTreeMap<String, Vec<ChangedPath>>,
+) -> Comparison {
     let base = super::render(base_ws, config);
     let index: BTreeMap<(String, String), &RootRender> =
         base.roots.iter().map(|r| ((r.root.reconciler.clone(), r.root.name.clone()), r)).collect();
     let mut reused = 0;
     let mut rendered = 0;
-    let head = super::render_with(head_ws, config, &mut |root: &SyncRoot, object: Option<&Value>| {
+    let head = super::render_with(head_ws, config, &mut |root: &SyncRoot, spec: &super::flux::BuildSpec| {
         let prev = index.get(&(root.reconciler.clone(), root.name.clone()))?;
-        let same_root = prev.root.cluster == root.cluster && prev.root.path == root.path && (root.repo.is_empty() || prev.root.repo == root.repo);
-        if same_root && prev.object.as_ref() == object && !touched(prev, &changed_paths) {
+        // Same place, same source, same build settings, and nothing it read has changed: same output.
+        if &prev.root == root && &prev.spec == spec && !touched(prev, &changed_paths) {
             reused += 1;
             Some((*prev).clone())
         } else {

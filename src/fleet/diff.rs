@@ -205,7 +205,11 @@ pub fn render_markdown(diffs: &[ClusterDiff], limit: usize) -> Vec<String> {
             let mut chunk = String::new();
             let mut part = 0;
             let flush = |chunk: &mut String, part: &mut usize, blocks: &mut Vec<String>, last: bool| {
-                let title = if *part == 0 && last { summary.clone() } else { summary.replace("</summary>", &format!(" part {}</summary>", *part + 1)) };
+                let title = if *part == 0 && last {
+                    summary.clone()
+                } else {
+                    summary.replace("</summary>", &format!(" part {}</summary>", *part + 1))
+                };
                 blocks.push(format!("{title}{fence}diff\n{chunk}{fence}\n\n</details>\n"));
                 chunk.clear();
                 *part += 1;
@@ -280,7 +284,15 @@ mod tests {
             let body: String = (0..60).map(|j| format!("+  line-{i}-{j}: {}\n", "x".repeat(30))).collect();
             objects.push(ObjectDiff { key: format!("apps/Deployment/ns/app-{i}"), change: "added", diff: body });
         }
-        let d = ClusterDiff { cluster: "c1".into(), sync_roots: vec!["r".into()], added: 120, changed: 0, removed: 0, errors: vec![], objects };
+        let d = ClusterDiff {
+            cluster: "c1".into(),
+            sync_roots: vec!["r".into()],
+            added: 120,
+            changed: 0,
+            removed: 0,
+            errors: vec![],
+            objects,
+        };
         let parts = render_markdown(&[d], MARKDOWN_PART_LIMIT);
         let total: usize = parts.iter().map(String::len).sum();
         assert!(total > 300_000, "{total}");

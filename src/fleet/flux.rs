@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const SUBSTITUTE_ANNOTATION: &str = "kustomize.toolkit.fluxcd.io/substitute";
 
 /// A Flux Kustomization's build settings.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuildSpec {
     pub target_namespace: Option<String>,
     pub patches: Vec<Value>,
@@ -78,9 +78,9 @@ pub fn build(snap: &Snapshot, dir: &str, spec: &BuildSpec) -> Built {
     let (result, build_deps) = kustomize::build_tracked(&overlay, dir, &Options::flux());
     deps.reads.extend(build_deps.reads);
     deps.lists.extend(build_deps.lists);
-    let objects = result.map_err(|e| e.message).and_then(|r| {
-        r.values().into_iter().map(|o| post_build(o, spec)).collect::<Result<Vec<_>, String>>()
-    });
+    let objects = result
+        .map_err(|e| e.message)
+        .and_then(|r| r.values().into_iter().map(|o| post_build(o, spec)).collect::<Result<Vec<_>, String>>());
     Built { objects, deps }
 }
 
@@ -106,7 +106,9 @@ fn kustomization_override(snap: &Snapshot, dir: &str, spec: &BuildSpec) -> Resul
             let text = snap.read_string(p).map_err(|e| e.to_string())?;
             let limits = Limits { duplicate_keys_last_wins: true, ..Limits::default() };
             let docs = manifest::parse(p, &text, &limits).map_err(|e| e.to_string())?;
-            let v = docs.first().map(|d| kustomize::fieldcase::normalize_kustomization(kustomize::yaml11::to_json(&d.root)));
+            let v = docs
+                .first()
+                .map(|d| kustomize::fieldcase::normalize_kustomization(kustomize::yaml11::to_json(&d.root)));
             (p.clone(), v.and_then(|v| v.as_object().cloned()).unwrap_or_default())
         }
         None => {
@@ -159,7 +161,8 @@ fn post_build(obj: Value, spec: &BuildSpec) -> Result<Value, String> {
         let text = emit::to_yaml(&obj);
         let out = substitute(&text, vars)?;
         if out != text {
-            let docs = manifest::parse("postBuild", &out, &Limits::default()).map_err(|e| format!("after substitution: {e}"))?;
+            let docs = manifest::parse("postBuild", &out, &Limits::default())
+                .map_err(|e| format!("after substitution: {e}"))?;
             if let Some(d) = docs.first() {
                 obj = kustomize::value_of(&d.root);
             }

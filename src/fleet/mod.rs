@@ -47,6 +47,8 @@ pub struct RootRender {
     pub objects: Result<Vec<Value>, String>,
     /// Paths read and directories listed, per repository.
     pub deps: BTreeMap<String, Access>,
+    /// The build settings it was rendered with (resolved `substituteFrom` included).
+    pub spec: flux::BuildSpec,
 }
 
 /// Every sync root of a fleet at one revision.
@@ -73,7 +75,8 @@ struct Pending {
 fn entrypoints(ws: &Workspace, config: Option<&Config>) -> Vec<Pending> {
     let mut out = Vec::new();
     let exclude = config.map(|c| c.clusters.exclude.clone()).unwrap_or_default();
-    let excluded = |p: &str| exclude.iter().any(|g| crate::glob::matches(g, p) || crate::glob::matches(&format!("{g}/**"), p));
+    let excluded =
+        |p: &str| exclude.iter().any(|g| crate::glob::matches(g, p) || crate::glob::matches(&format!("{g}/**"), p));
     for repo in &ws.repos {
         let Ok(walk) = repo.snapshot.walk("") else { continue };
         for f in walk.files.iter().filter(|f| f.ends_with("flux-system/gotk-sync.yaml")) {
@@ -90,7 +93,13 @@ fn entrypoints(ws: &Workspace, config: Option<&Config>) -> Vec<Pending> {
                     let name = object_label(&v);
                     let path = spec_path(&v);
                     out.push(Pending {
-                        root: SyncRoot { cluster: cluster.clone(), reconciler: cluster.clone(), name, repo: repo.name.clone(), path },
+                        root: SyncRoot {
+                            cluster: cluster.clone(),
+                            reconciler: cluster.clone(),
+                            name,
+                            repo: repo.name.clone(),
+                            path,
+                        },
                         object: Some(v),
                     });
                 }
@@ -115,7 +124,13 @@ fn entrypoints(ws: &Workspace, config: Option<&Config>) -> Vec<Pending> {
             if roots.paths.iter().any(|g| crate::glob::matches(g, &d)) && !excluded(&d) {
                 let cluster = d.rsplit('/').next().unwrap_or(&d).to_string();
                 out.push(Pending {
-                    root: SyncRoot { cluster: cluster.clone(), reconciler: cluster, name: format!("dir {d}"), repo: repo.name.clone(), path: d },
+                    root: SyncRoot {
+                        cluster: cluster.clone(),
+                        reconciler: cluster,
+                        name: format!("dir {d}"),
+                        repo: repo.name.clone(),
+                        path: d,
+                    },
                     object: None,
                 });
             }
@@ -154,7 +169,11 @@ fn spec_path(v: &Value) -> String {
 /// API naming convention (`<cluster>-kubeconfig`, `<cluster>-eks-connection`, `<cluster>-conn`, …).
 pub fn kubeconfig_cluster(config: Option<&Config>, namespace: &str, secret: &str) -> String {
     if let Some(c) = config
-        && let Some(name) = c.clusters.kube_config_secrets.get(&format!("{namespace}/{secret}")).or(c.clusters.kube_config_secrets.get(secret))
+        && let Some(name) = c
+            .clusters
+            .kube_config_secrets
+            .get(&format!("{namespace}/{secret}"))
+            .or(c.clusters.kube_config_secrets.get(secret))
     {
         return name.clone();
     }
@@ -173,28 +192,31 @@ pub fn render(ws: &Workspace, config: Option<&Config>) -> FleetRender {
     render_with(ws, config, &mut |_, _| None)
 }
 
-/// [`render`], where `reuse` may answer a root from elsewhere (an unchanged root from the other revision).
+/// [`render`], where `reuse` may answer a root from elsewhere (an unchanged root from the other revision). It
+/// is asked after the root's source and build settings are resolved, with the root and those settings.
 pub fn render_with(
     ws: &Workspace,
     config: Option<&Config>,
-    reuse: &mut dyn FnMut(&SyncRoot, Option<&Value>) -> Option<RootRender>,
+    reuse: &mut dyn FnMut(&SyncRoot, &flux::BuildSpec) -> Option<RootRender>,
 ) -> FleetRender {
     let mut out = FleetRender::default();
     let mut queue: VecDeque<Pending> = entrypoints(ws, config).into();
     let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
     // Kustomizations waiting for their source to appear in some cluster's output.
     let mut waiting: Vec<(Pending, usize)> = Vec::new();
-    while let Some(p) = queue.pop_front() {
-        if out.roots.len() >= MAX_ROOTS {
-            break;
-        }
-        if !seen.insert((p.root.reconciler.clone(), p.root.name.clone())) {
-            continue;
-        }
-        let rendered = match reuse(&p.root, p.object.as_ref()) {
-            Some(r) => r,
-            None => match render_root(ws, config, &out, &p) {
-                RootOutcome::Rendered(r) => r,
+    loop {
+        while let Some(p) = queue.pop_front() {
+            if out.roots.len() >= MAX_ROOTS {
+                break;
+            }
+            if !seen.insert((p.root.reconciler.clone(), p.root.name.clone())) {
+                continue;
+            }
+            let rendered = match resolve_root(ws, config, &out, &p) {
+                RootOutcome::Resolved(root, spec) => match reuse(&root, &spec) {
+                    Some(r) => r,
+                    None => build_root(ws, root, p.object.clone(), *spec),
+                },
                 RootOutcome::External(label) => {
                     out.external.push(label);
                     continue;
@@ -204,41 +226,38 @@ pub fn render_with(
                     waiting.push((p, out.roots.len()));
                     continue;
                 }
-            },
-        };
-        if let Ok(objects) = &rendered.objects {
-            for o in objects.iter().filter(|o| is_flux_kustomization(o)) {
-                let ns = text_at(o, &["metadata", "namespace"]).unwrap_or("default");
-                let cluster = match text_at(o, &["spec", "kubeConfig", "secretRef", "name"]) {
-                    Some(secret) => kubeconfig_cluster(config, ns, secret),
-                    None => rendered.root.cluster.clone(),
-                };
-                queue.push_back(Pending {
-                    root: SyncRoot {
-                        // The Kustomization object lands on the root's cluster; its objects on `cluster`.
-                        cluster,
-                        reconciler: rendered.root.cluster.clone(),
-                        name: object_label(o),
-                        repo: String::new(),
-                        path: spec_path(o),
-                    },
-                    object: Some(o.clone()),
-                });
-            }
-        }
-        out.roots.push(rendered);
-        if queue.is_empty() {
-            // Retry Kustomizations whose source appeared since they were first seen.
-            let progress_at = out.roots.len();
-            let retry: Vec<(Pending, usize)> = std::mem::take(&mut waiting);
-            for (p, at) in retry {
-                if at < progress_at {
-                    queue.push_back(p);
-                } else {
-                    waiting.push((p, at));
+            };
+            if let Ok(objects) = &rendered.objects {
+                for o in objects.iter().filter(|o| is_flux_kustomization(o)) {
+                    let ns = text_at(o, &["metadata", "namespace"]).unwrap_or("default");
+                    let cluster = match text_at(o, &["spec", "kubeConfig", "secretRef", "name"]) {
+                        Some(secret) => kubeconfig_cluster(config, ns, secret),
+                        None => rendered.root.cluster.clone(),
+                    };
+                    queue.push_back(Pending {
+                        root: SyncRoot {
+                            // The Kustomization object lands on the root's cluster; its objects on `cluster`.
+                            cluster,
+                            reconciler: rendered.root.cluster.clone(),
+                            name: object_label(o),
+                            repo: String::new(),
+                            path: spec_path(o),
+                        },
+                        object: Some(o.clone()),
+                    });
                 }
             }
+            out.roots.push(rendered);
         }
+        // Kustomizations whose source appeared since they were parked get another try.
+        let progress_at = out.roots.len();
+        let (ready, still): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut waiting).into_iter().partition(|(_, at)| *at < progress_at);
+        waiting = still;
+        if ready.is_empty() || out.roots.len() >= MAX_ROOTS {
+            break;
+        }
+        queue.extend(ready.into_iter().map(|(p, _)| p));
     }
     for (p, _) in waiting {
         out.external.push(format!("{} on {}: source not found", p.root.name, p.root.reconciler));
@@ -247,12 +266,13 @@ pub fn render_with(
 }
 
 enum RootOutcome {
-    Rendered(RootRender),
+    Resolved(SyncRoot, Box<flux::BuildSpec>),
     External(String),
     SourceNotYet,
 }
 
-fn render_root(ws: &Workspace, config: Option<&Config>, done: &FleetRender, p: &Pending) -> RootOutcome {
+/// Find a root's repository (through its source) and build settings (with `substituteFrom` resolved).
+fn resolve_root(ws: &Workspace, config: Option<&Config>, done: &FleetRender, p: &Pending) -> RootOutcome {
     let mut root = p.root.clone();
     let mut spec = flux::BuildSpec::default();
     if let Some(ks) = &p.object {
@@ -261,14 +281,21 @@ fn render_root(ws: &Workspace, config: Option<&Config>, done: &FleetRender, p: &
         // repository that holds an entrypoint's gotk-sync.yaml.
         let kind = text_at(ks, &["spec", "sourceRef", "kind"]).unwrap_or("GitRepository");
         let name = text_at(ks, &["spec", "sourceRef", "name"]).unwrap_or("");
-        let ns = text_at(ks, &["spec", "sourceRef", "namespace"]).or(text_at(ks, &["metadata", "namespace"])).unwrap_or("default");
+        let ns = text_at(ks, &["spec", "sourceRef", "namespace"])
+            .or(text_at(ks, &["metadata", "namespace"]))
+            .unwrap_or("default");
         let source = find_source(done, &root.reconciler, kind, ns, name);
         let repo = match (source, root.repo.is_empty()) {
             (Some((src, defined_in)), _) => match text_at(&src, &["spec", "url"]).and_then(|u| ws.repo_for_url(u)) {
                 Some(r) => r.name.clone(),
                 // `flux bootstrap`'s own source points at the repository that defines it.
                 None if name == "flux-system" => defined_in,
-                None => return RootOutcome::External(format!("{} on {}: source {kind} {ns}/{name} is not a configured repository", root.name, root.reconciler)),
+                None => {
+                    return RootOutcome::External(format!(
+                        "{} on {}: source {kind} {ns}/{name} is not a configured repository",
+                        root.name, root.reconciler
+                    ));
+                }
             },
             (None, false) => root.repo.clone(),
             (None, true) => return RootOutcome::SourceNotYet,
@@ -276,11 +303,23 @@ fn render_root(ws: &Workspace, config: Option<&Config>, done: &FleetRender, p: &
         root.repo = repo;
         // substituteFrom: ConfigMaps and Secrets among the reconciling cluster's objects.
         if let Some(vars) = spec.substitute.as_mut() {
-            let froms = ks.get("spec").and_then(|s| s.get("postBuild")).and_then(|p| p.get("substituteFrom")).and_then(Value::as_array).cloned().unwrap_or_default();
+            let froms = ks
+                .get("spec")
+                .and_then(|s| s.get("postBuild"))
+                .and_then(|p| p.get("substituteFrom"))
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             let explicit = vars.clone();
             for f in froms {
                 let (Some(k), Some(n)) = (text_at(&f, &["kind"]), text_at(&f, &["name"])) else { continue };
-                if let Some(obj) = find_object(done, &root.reconciler, k, text_at(ks, &["metadata", "namespace"]).unwrap_or("default"), n) {
+                if let Some(obj) = find_object(
+                    done,
+                    &root.reconciler,
+                    k,
+                    text_at(ks, &["metadata", "namespace"]).unwrap_or("default"),
+                    n,
+                ) {
                     for key in ["data", "stringData"] {
                         for (dk, dv) in obj.get(key).and_then(Value::as_object).into_iter().flatten() {
                             let v = dv.as_str().unwrap_or("").to_string();
@@ -294,13 +333,23 @@ fn render_root(ws: &Workspace, config: Option<&Config>, done: &FleetRender, p: &
             vars.extend(explicit);
         }
     }
-    let Some(repo) = ws.repo(&root.repo) else {
+    if ws.repo(&root.repo).is_none() {
         return RootOutcome::External(format!("{}: repository {} is not in the workspace", root.name, root.repo));
-    };
+    }
     let _ = config;
-    let built = flux::build(&repo.snapshot, &root.path, &spec);
+    RootOutcome::Resolved(root, Box::new(spec))
+}
+
+fn build_root(ws: &Workspace, root: SyncRoot, object: Option<Value>, spec: flux::BuildSpec) -> RootRender {
+    let built = match ws.repo(&root.repo) {
+        Some(repo) => flux::build(&repo.snapshot, &root.path, &spec),
+        None => flux::Built {
+            objects: Err(format!("repository {} is not in the workspace", root.repo)),
+            deps: Access::default(),
+        },
+    };
     let deps = BTreeMap::from([(root.repo.clone(), built.deps)]);
-    RootOutcome::Rendered(RootRender { root, object: p.object.clone(), objects: built.objects, deps })
+    RootRender { root, object, objects: built.objects, deps, spec }
 }
 
 fn decode_b64(s: &str) -> Option<String> {
@@ -325,11 +374,16 @@ fn find_object(done: &FleetRender, cluster: &str, kind: &str, ns: &str, name: &s
 /// A source object on `cluster`, and the repository of the root that rendered it.
 fn find_source(done: &FleetRender, cluster: &str, kind: &str, ns: &str, name: &str) -> Option<(Value, String)> {
     done.roots.iter().filter(|r| r.root.cluster == cluster).find_map(|r| {
-        r.objects.as_ref().ok()?.iter().find(|o| {
-            text_at(o, &["kind"]) == Some(kind)
-                && text_at(o, &["metadata", "name"]) == Some(name)
-                && text_at(o, &["metadata", "namespace"]).unwrap_or("default") == ns
-        }).map(|o| (o.clone(), r.root.repo.clone()))
+        r.objects
+            .as_ref()
+            .ok()?
+            .iter()
+            .find(|o| {
+                text_at(o, &["kind"]) == Some(kind)
+                    && text_at(o, &["metadata", "name"]) == Some(name)
+                    && text_at(o, &["metadata", "namespace"]).unwrap_or("default") == ns
+            })
+            .map(|o| (o.clone(), r.root.repo.clone()))
     })
 }
 

@@ -2,6 +2,7 @@
 //! (when installed) `kubectl kustomize`.
 
 mod examples;
+mod fleet;
 mod lint_cli;
 mod render;
 mod support;
