@@ -104,10 +104,14 @@ pub fn diff_clusters(base: &FleetRender, head: &FleetRender) -> BTreeMap<String,
             }
         }
         for r in head.roots.iter().filter(|r| &r.root.cluster == c) {
-            if let Err(e) = &r.objects {
-                ch.errors.push(format!("{}: {e}", r.root.label()));
-                ch.sync_roots.insert(r.root.label());
+            let Err(e) = &r.objects else { continue };
+            // A failure the base revision already had, the same, is not this change's doing.
+            let before = base.roots.iter().find(|b| b.root == r.root).map(|b| &b.objects);
+            if matches!(before, Some(Err(old)) if old == e) {
+                continue;
             }
+            ch.errors.push(format!("{}: {e}", r.root.label()));
+            ch.sync_roots.insert(r.root.label());
         }
         if !ch.is_empty() {
             out.insert(c.clone(), ch);

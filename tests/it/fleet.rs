@@ -301,3 +301,114 @@ fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The README's first command.
+#[test]
+fn quickstart_check_demo() {
+    let o = fleetgate(&["check", "examples", "--demo"], &crate::support::root());
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}\n{}", stderr(&o));
+    assert!(out.contains("ok: 0 errors"), "{out}");
+    assert!(out.contains("12 of 18 clusters affected"), "{out}");
+    assert!(out.contains("-      version: v1.16.2") && out.contains("+      version: v1.16.3"), "{out}");
+    let o = fleetgate(&["check", "examples", "--demo", "--output", "markdown"], &crate::support::root());
+    let out = stdout(&o);
+    assert!(out.contains("| cluster | added | changed | removed | sync roots |") && out.contains("<details>"), "{out}");
+}
+
+/// The hub-and-spoke corpus as three git repositories, as its `repos/` folder lays them out.
+#[test]
+fn hub_and_spoke_corpus_affected() {
+    let Some(shared) = shared("corpus/aws-samples+eks-multi-cluster-gitops") else { return };
+    let repos = shared.join("corpus/aws-samples+eks-multi-cluster-gitops/repos");
+    let tmp = tempfile::tempdir().unwrap();
+    let layout = [
+        ("gitops-system", "gitops-system", "system"),
+        ("gitops-workloads", "gitops-workloads", "workloads"),
+        ("payment-app", "apps-manifests/payment-app", "app"),
+    ];
+    let url = |name: &str| match name {
+        "payment-app" => "REPO_PREFIX/payment-app-manifests".to_string(),
+        other => format!("REPO_PREFIX/{other}"),
+    };
+    let mut config = String::from("repos:\n");
+    for (name, from, role) in layout {
+        let dir = tmp.path().join(name);
+        copy_tree(&repos.join(from), &dir);
+        git(&dir, &["init", "-q"]);
+        git(&dir, &["add", "-A"]);
+        git(&dir, &["commit", "-qm", "base"]);
+        config.push_str(&format!("  - {{name: {name}, role: {role}, urls: [{}], path: {name}}}\n", url(name)));
+    }
+    config.push_str("clusters:\n  exclude: [\"**/template/**\", \"**/app-template/**\"]\n");
+    std::fs::write(tmp.path().join("fleetgate.yaml"), config).unwrap();
+    let cfg = Config::load(&tmp.path().join("fleetgate.yaml")).unwrap();
+    // Every repository gets a commit; only the changed one differs.
+    let run = |changes: &[(&str, &str, &str, &str)]| {
+        for (name, _, _, _) in layout.iter().map(|(n, ..)| (*n, "", "", "")) {
+            let dir = tmp.path().join(name);
+            for (repo, file, from, to) in changes {
+                if *repo == name {
+                    let p = dir.join(file);
+                    let text = std::fs::read_to_string(&p).unwrap();
+                    assert!(text.contains(from), "{file}: {from:?}");
+                    std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
+                }
+            }
+            git(&dir, &["add", "-A"]);
+            git(&dir, &["commit", "-q", "--allow-empty", "-m", "change"]);
+        }
+        let base_ws = Workspace::from_config(&cfg, Some("HEAD~1")).unwrap();
+        let head_ws = Workspace::from_config(&cfg, Some("HEAD")).unwrap();
+        let changed = workspace::changed_paths(&head_ws, "HEAD~1", "HEAD").unwrap();
+        let cmp = affected::compare(&base_ws, &head_ws, Some(&cfg), changed);
+        let truth = affected::diff_clusters(&fleet::render(&base_ws, Some(&cfg)), &fleet::render(&head_ws, Some(&cfg)));
+        assert_eq!(cmp.clusters.keys().collect::<Vec<_>>(), truth.keys().collect::<Vec<_>>());
+        eprintln!("clusters: {:?}; affected: {:?}", cmp.head.clusters(), cmp.clusters.keys().collect::<Vec<_>>());
+        cmp
+    };
+    // payment-app base: exactly the clusters that deploy payment-app.
+    let cmp =
+        run(&[("payment-app", "kubernetes/base/deployment.yaml", "replicas:", "replicas: 3\n  revisionHistoryLimit:")]);
+    let deploying: Vec<&String> =
+        cmp.head.roots.iter().filter(|r| r.root.repo == "payment-app").map(|r| &r.root.cluster).collect();
+    assert!(!deploying.is_empty(), "no cluster deploys payment-app");
+    let mut expected: Vec<&String> = deploying.clone();
+    expected.sort();
+    expected.dedup();
+    assert_eq!(cmp.clusters.keys().collect::<Vec<_>>(), expected);
+    // The corpus's management cluster deploys only commercial-staging's clusters-config; onboarding
+    // commercial-prod changes mgmt (its own Flux Kustomizations for commercial-prod) and commercial-prod.
+    let cmp = run(&[(
+        "gitops-system",
+        "clusters-config/kustomization.yaml",
+        "  - commercial-staging",
+        "  - commercial-staging\n  - commercial-prod",
+    )]);
+    assert_eq!(cmp.clusters.keys().collect::<Vec<_>>(), ["commercial-prod", "mgmt"]);
+    let mgmt = &cmp.clusters["mgmt"];
+    assert!(
+        mgmt.added.iter().all(|k| k.contains("commercial-prod")),
+        "mgmt gains only commercial-prod's objects: {mgmt:?}"
+    );
+    // A change under clusters-config/commercial-prod: commercial-prod only.
+    let cmp = run(&[(
+        "gitops-system",
+        "clusters-config/commercial-prod/secrets/namespace.yaml",
+        "name:",
+        "labels: {team: platform}\n  name:",
+    )]);
+    assert_eq!(cmp.clusters.keys().collect::<Vec<_>>(), ["commercial-prod"]);
+    // A change to one of mgmt's own objects for commercial-prod (a Flux Kustomization's interval): mgmt only.
+    let cmp =
+        run(&[("gitops-system", "clusters-config/commercial-prod/secrets.yaml", "interval: 30s", "interval: 1m")]);
+    assert_eq!(cmp.clusters.keys().collect::<Vec<_>>(), ["mgmt"]);
+    // A no-op edit affects nothing.
+    let cmp = run(&[(
+        "gitops-system",
+        "clusters-config/commercial-prod/def/eks-cluster.yaml",
+        "commercial-prod",
+        "commercial-prod",
+    )]);
+    assert!(cmp.clusters.is_empty());
+}
