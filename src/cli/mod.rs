@@ -80,6 +80,8 @@ pub enum BenchCommand {
     /// Render every kustomization directory with fleetgate and with one kubectl process per directory;
     /// check the outputs are byte-identical; print wall and CPU times, the ratio and peak memory.
     Render(bench::BenchArgs),
+    /// Generate fleets of N clusters and time `check` for a one-cluster change and a base addon change.
+    Fleet(bench::FleetBenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -109,6 +111,7 @@ pub fn main() -> ExitCode {
         Command::Diff(args) => fleet::diff(args, cli.color),
         Command::Conformance(args) => render::conformance(args),
         Command::Bench { command: BenchCommand::Render(args) } => bench::bench(args),
+        Command::Bench { command: BenchCommand::Fleet(args) } => bench::bench_fleet(args),
         Command::Config { command: ConfigCommand::Validate { file } } => validate_config(file),
     };
     match result {

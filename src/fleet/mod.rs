@@ -7,6 +7,7 @@
 pub mod affected;
 pub mod diff;
 pub mod flux;
+pub mod generate;
 
 use crate::config::Config;
 use crate::manifest::{self, Limits};
@@ -205,49 +206,58 @@ pub fn render_with(
     // Kustomizations waiting for their source to appear in some cluster's output.
     let mut waiting: Vec<(Pending, usize)> = Vec::new();
     loop {
-        while let Some(p) = queue.pop_front() {
+        while !queue.is_empty() {
+            // Resolve every pending root against what is rendered so far (sequentially: sources and reuse),
+            // then build the batch in parallel, then take the results in order.
+            let mut batch: Vec<(Pending, Option<RootRender>, Option<(SyncRoot, flux::BuildSpec)>)> = Vec::new();
+            while let Some(p) = queue.pop_front() {
+                if out.roots.len() + batch.len() >= MAX_ROOTS {
+                    break;
+                }
+                if !seen.insert((p.root.reconciler.clone(), p.root.name.clone())) {
+                    continue;
+                }
+                match resolve_root(ws, config, &out, &p) {
+                    RootOutcome::Resolved(root, spec) => match reuse(&root, &spec) {
+                        Some(r) => batch.push((p, Some(r), None)),
+                        None => batch.push((p, None, Some((root, *spec)))),
+                    },
+                    RootOutcome::External(label) => out.external.push(label),
+                    RootOutcome::SourceNotYet => {
+                        seen.remove(&(p.root.reconciler.clone(), p.root.name.clone()));
+                        waiting.push((p, out.roots.len()));
+                    }
+                }
+            }
+            build_parallel(ws, &mut batch);
+            for (p, rendered, _) in batch {
+                let Some(rendered) = rendered else { continue };
+                let _ = &p;
+                if let Ok(objects) = &rendered.objects {
+                    for o in objects.iter().filter(|o| is_flux_kustomization(o)) {
+                        let ns = text_at(o, &["metadata", "namespace"]).unwrap_or("default");
+                        let cluster = match text_at(o, &["spec", "kubeConfig", "secretRef", "name"]) {
+                            Some(secret) => kubeconfig_cluster(config, ns, secret),
+                            None => rendered.root.cluster.clone(),
+                        };
+                        queue.push_back(Pending {
+                            root: SyncRoot {
+                                // The Kustomization object lands on the root's cluster; its objects on `cluster`.
+                                cluster,
+                                reconciler: rendered.root.cluster.clone(),
+                                name: object_label(o),
+                                repo: String::new(),
+                                path: spec_path(o),
+                            },
+                            object: Some(o.clone()),
+                        });
+                    }
+                }
+                out.roots.push(rendered);
+            }
             if out.roots.len() >= MAX_ROOTS {
                 break;
             }
-            if !seen.insert((p.root.reconciler.clone(), p.root.name.clone())) {
-                continue;
-            }
-            let rendered = match resolve_root(ws, config, &out, &p) {
-                RootOutcome::Resolved(root, spec) => match reuse(&root, &spec) {
-                    Some(r) => r,
-                    None => build_root(ws, root, p.object.clone(), *spec),
-                },
-                RootOutcome::External(label) => {
-                    out.external.push(label);
-                    continue;
-                }
-                RootOutcome::SourceNotYet => {
-                    seen.remove(&(p.root.reconciler.clone(), p.root.name.clone()));
-                    waiting.push((p, out.roots.len()));
-                    continue;
-                }
-            };
-            if let Ok(objects) = &rendered.objects {
-                for o in objects.iter().filter(|o| is_flux_kustomization(o)) {
-                    let ns = text_at(o, &["metadata", "namespace"]).unwrap_or("default");
-                    let cluster = match text_at(o, &["spec", "kubeConfig", "secretRef", "name"]) {
-                        Some(secret) => kubeconfig_cluster(config, ns, secret),
-                        None => rendered.root.cluster.clone(),
-                    };
-                    queue.push_back(Pending {
-                        root: SyncRoot {
-                            // The Kustomization object lands on the root's cluster; its objects on `cluster`.
-                            cluster,
-                            reconciler: rendered.root.cluster.clone(),
-                            name: object_label(o),
-                            repo: String::new(),
-                            path: spec_path(o),
-                        },
-                        object: Some(o.clone()),
-                    });
-                }
-            }
-            out.roots.push(rendered);
         }
         // Kustomizations whose source appeared since they were parked get another try.
         let progress_at = out.roots.len();
@@ -338,6 +348,36 @@ fn resolve_root(ws: &Workspace, config: Option<&Config>, done: &FleetRender, p: 
     }
     let _ = config;
     RootOutcome::Resolved(root, Box::new(spec))
+}
+
+/// Build the roots of a batch that need building, on every core.
+fn build_parallel(ws: &Workspace, batch: &mut [(Pending, Option<RootRender>, Option<(SyncRoot, flux::BuildSpec)>)]) {
+    let todo: Vec<usize> = batch.iter().enumerate().filter(|(_, b)| b.2.is_some()).map(|(i, _)| i).collect();
+    if todo.is_empty() {
+        return;
+    }
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(todo.len()).max(1);
+    let jobs: Vec<(usize, SyncRoot, Option<Value>, flux::BuildSpec)> = todo
+        .iter()
+        .filter_map(|&i| batch[i].2.take().map(|(root, spec)| (i, root, batch[i].0.object.clone(), spec)))
+        .collect();
+    let chunk = jobs.len().div_ceil(threads);
+    let results: Vec<(usize, RootRender)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(i, root, object, spec)| (*i, build_root(ws, root.clone(), object.clone(), spec.clone())))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    });
+    for (i, r) in results {
+        batch[i].1 = Some(r);
+    }
 }
 
 fn build_root(ws: &Workspace, root: SyncRoot, object: Option<Value>, spec: flux::BuildSpec) -> RootRender {

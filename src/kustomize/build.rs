@@ -84,13 +84,14 @@ pub(crate) struct Acc {
     pub resources: Vec<Resource>,
     /// The custom OpenAPI schema set by a kustomization of the build (kustomize keeps one, build-wide).
     pub schema: Option<std::sync::Arc<super::openapi::CustomSchema>>,
-    pub config: TransformerConfig,
+    /// Shared until a kustomization changes it (most never do).
+    pub config: std::sync::Arc<TransformerConfig>,
     pub vars: Vec<super::types::Var>,
 }
 
 impl Acc {
     fn new() -> Acc {
-        Acc { resources: Vec::new(), schema: None, config: TransformerConfig::builtin(), vars: Vec::new() }
+        Acc { resources: Vec::new(), schema: None, config: builtin_config(), vars: Vec::new() }
     }
 
     /// Append one generated resource, refusing an id that is already present.
@@ -174,6 +175,22 @@ impl Builder<'_> {
             }
         }
         let Some(file) = found.first().cloned() else { return Ok(None) };
+        let bytes = self.snap.read(&file).map_err(|e| err(e.to_string()))?;
+        let key = format!("kustomization:{file}:{}:{:x}", found.len(), content_hash(&bytes));
+        if let Some(hit) = self.snap.memo::<Result<Option<(Kustomization, String)>, RenderError>>(&key) {
+            return (*hit).clone();
+        }
+        let result = self.parse_kustomization(file, &found, dir);
+        self.snap.memo_put(key, std::sync::Arc::new(result.clone()));
+        result
+    }
+
+    fn parse_kustomization(
+        &self,
+        file: String,
+        found: &[String],
+        dir: &str,
+    ) -> Result<Option<(Kustomization, String)>, RenderError> {
         if found.len() > 1 {
             return Err(err(format!(
                 "Found multiple kustomization files under: {}; keep one of {}",
@@ -299,7 +316,9 @@ impl Builder<'_> {
                     acc.append(sub.resources, kfile)?;
                     acc.vars.extend(sub.vars);
                     // A base's transformer configuration (configurations, crds) carries up to its overlays.
-                    acc.config.merge(sub.config);
+                    if sub.config.custom {
+                        std::sync::Arc::make_mut(&mut acc.config).merge((*sub.config).clone());
+                    }
                 }
                 Some(EntryKind::File) => {
                     self.check_restrictor(dir, &path)?;
@@ -324,14 +343,14 @@ impl Builder<'_> {
             for d in docs {
                 let cfg: ConfigFile = serde_path_to_error::deserialize(d.root.to_json())
                     .map_err(|e| err(format!("{path}: {}: {}", e.path(), e.inner())))?;
-                acc.config.merge(cfg.into_config());
+                std::sync::Arc::make_mut(&mut acc.config).merge(cfg.into_config());
             }
         }
         for c in k.crds.iter().flatten() {
             let path = self.resolve(dir, c, kfile)?;
             self.check_restrictor(dir, &path)?;
             let text = self.snap.read_string(&path).map_err(|e| err(e.to_string()))?;
-            transform::crds::merge_crd_config(&path, &text, &mut acc.config)?;
+            transform::crds::merge_crd_config(&path, &text, std::sync::Arc::make_mut(&mut acc.config))?;
         }
         for c in k.components.iter().flatten() {
             let path = self.resolve(dir, c, kfile)?;
@@ -375,8 +394,19 @@ impl Builder<'_> {
         Ok(())
     }
 
-    /// The resources of a manifest file (Lists expanded).
+    /// The resources of a manifest file (Lists expanded), parsed once per tree.
     fn load_resources(&self, path: &str) -> Result<Vec<Resource>, RenderError> {
+        let bytes = self.snap.read(path).map_err(|e| err(e.to_string()))?;
+        let key = format!("kustomize-resources:{path}:{:x}", content_hash(&bytes));
+        if let Some(hit) = self.snap.memo::<Result<Vec<Resource>, RenderError>>(&key) {
+            return (*hit).clone();
+        }
+        let result = self.load_resources_uncached(path);
+        self.snap.memo_put(key, std::sync::Arc::new(result.clone()));
+        result
+    }
+
+    fn load_resources_uncached(&self, path: &str) -> Result<Vec<Resource>, RenderError> {
         let text = self.snap.read_string(path).map_err(|e| err(e.to_string()))?;
         let docs =
             manifest::parse(path, &text, &Limits::default()).map_err(|e| err(format!("MalformedYAMLError: {e}")))?;
@@ -477,4 +507,18 @@ fn scan_implicit(snap: &Snapshot, root: &str, dir: &str, out: &mut Vec<String>) 
         }
     }
     Ok(())
+}
+
+/// A fast hash of file content, for memo keys.
+fn content_hash(bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
+}
+
+/// The built-in transformer configuration, shared.
+fn builtin_config() -> std::sync::Arc<TransformerConfig> {
+    static BUILTIN: std::sync::OnceLock<std::sync::Arc<TransformerConfig>> = std::sync::OnceLock::new();
+    BUILTIN.get_or_init(|| std::sync::Arc::new(TransformerConfig::builtin())).clone()
 }

@@ -113,6 +113,8 @@ pub struct TransformerConfig {
     pub replicas: Vec<FieldSpec>,
     pub var_reference: Vec<FieldSpec>,
     pub name_reference: Vec<NameRef>,
+    /// True once a `configurations:` file or `crds:` added to the built-in configuration.
+    pub custom: bool,
 }
 
 /// Pod-spec holders: (group, version, kind, path of the pod spec).
@@ -161,8 +163,13 @@ fn gvk(group: &str, version: &str, kind: &str) -> Gvk {
 }
 
 impl TransformerConfig {
-    /// kustomize v5.5's built-in configuration.
+    /// kustomize v5.5's built-in configuration (built once, cloned).
     pub fn builtin() -> TransformerConfig {
+        static BUILTIN: std::sync::OnceLock<TransformerConfig> = std::sync::OnceLock::new();
+        BUILTIN.get_or_init(Self::make_builtin).clone()
+    }
+
+    fn make_builtin() -> TransformerConfig {
         let template_labels: Vec<FieldSpec> = [
             ("", "v1", "ReplicationController", "spec/template/metadata/labels"),
             ("", "", "Deployment", "spec/template/metadata/labels"),
@@ -381,6 +388,7 @@ impl TransformerConfig {
             .collect(),
             var_reference: Vec::new(),
             name_reference,
+            custom: false,
         }
     }
 
@@ -388,6 +396,7 @@ impl TransformerConfig {
     /// existing spec already selects replaces that spec (so a custom `namePrefix` spec for one kind narrows the
     /// default one for all kinds, as in kustomize); other specs are appended.
     pub fn merge(&mut self, other: TransformerConfig) {
+        self.custom = true;
         fn add(into: &mut Vec<FieldSpec>, from: Vec<FieldSpec>) {
             for f in from {
                 match into.iter().position(|e| e.path == f.path && e.gvk.selects(&f.gvk)) {
@@ -513,6 +522,7 @@ impl ConfigFile {
                     specs: n.field_specs.unwrap_or_default().iter().map(RawSpec::spec).collect(),
                 })
                 .collect(),
+            custom: true,
         }
     }
 }

@@ -111,6 +111,8 @@ impl Access {
 pub struct Snapshot {
     backend: Arc<dyn Backend>,
     log: Arc<Mutex<Access>>,
+    /// Results derived from file contents (parsed YAML, say), shared by every fork of the same tree.
+    memo: Arc<Mutex<std::collections::HashMap<String, Arc<dyn std::any::Any + Send + Sync>>>>,
 }
 
 impl std::fmt::Debug for Snapshot {
@@ -121,7 +123,27 @@ impl std::fmt::Debug for Snapshot {
 
 impl Snapshot {
     pub fn new(backend: Arc<dyn Backend>) -> Self {
-        Snapshot { backend, log: Arc::new(Mutex::new(Access::default())) }
+        Snapshot { backend, log: Arc::new(Mutex::new(Access::default())), memo: Arc::default() }
+    }
+
+    /// A value derived from this tree's content and stored under `key` by [`Snapshot::memo_put`]. The caller
+    /// still records the reads it stands for ([`Snapshot::record_read`]).
+    pub fn memo<T: std::any::Any + Send + Sync>(&self, key: &str) -> Option<Arc<T>> {
+        let m = self.memo.lock().ok()?;
+        m.get(key).cloned().and_then(|v| v.downcast::<T>().ok())
+    }
+
+    pub fn memo_put<T: std::any::Any + Send + Sync>(&self, key: String, value: Arc<T>) {
+        if let Ok(mut m) = self.memo.lock() {
+            m.insert(key, value);
+        }
+    }
+
+    /// Record a read without reading (the content came from the memo).
+    pub fn record_read(&self, path: &str) {
+        self.record(|a| {
+            a.reads.insert(path.to_string());
+        });
     }
 
     /// A snapshot of a directory on disk.
@@ -145,12 +167,17 @@ impl Snapshot {
 
     /// The same tree with `files` replaced or added in memory.
     pub fn with_files(&self, files: std::collections::BTreeMap<String, Vec<u8>>) -> Self {
-        Self::new(Arc::new(OverlayBackend::new(self.backend.clone(), files)))
+        // The memo is shared: its users key entries by content, so replaced files cannot collide.
+        Snapshot { memo: self.memo.clone(), ..Self::new(Arc::new(OverlayBackend::new(self.backend.clone(), files))) }
     }
 
     /// Same tree, fresh access log.
     pub fn fork(&self) -> Self {
-        Snapshot { backend: self.backend.clone(), log: Arc::new(Mutex::new(Access::default())) }
+        Snapshot {
+            backend: self.backend.clone(),
+            log: Arc::new(Mutex::new(Access::default())),
+            memo: self.memo.clone(),
+        }
     }
 
     pub fn label(&self) -> String {

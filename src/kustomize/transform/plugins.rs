@@ -116,9 +116,9 @@ pub(crate) fn transform(
                 .get("imageTag")
                 .and_then(|v| serde_json::from_value(v.clone()).ok())
                 .ok_or_else(|| err(format!("{kfile}: ImageTagTransformer needs imageTag")))?;
-            let saved = std::mem::replace(&mut acc.config.images, fs);
+            let saved = std::mem::replace(&mut std::sync::Arc::make_mut(&mut acc.config).images, fs);
             let r = super::images::apply(acc, &img);
-            acc.config.images = saved;
+            std::sync::Arc::make_mut(&mut acc.config).images = saved;
             r
         }
         "ReplicaCountTransformer" => {
@@ -126,9 +126,9 @@ pub(crate) fn transform(
                 .get("replica")
                 .and_then(|v| serde_json::from_value(v.clone()).ok())
                 .ok_or_else(|| err(format!("{kfile}: ReplicaCountTransformer needs replica")))?;
-            let saved = std::mem::replace(&mut acc.config.replicas, fs);
+            let saved = std::mem::replace(&mut std::sync::Arc::make_mut(&mut acc.config).replicas, fs);
             let r = super::replicas(acc, &rep);
-            acc.config.replicas = saved;
+            std::sync::Arc::make_mut(&mut acc.config).replicas = saved;
             r
         }
         "PatchTransformer" | "PatchJson6902Transformer" => {
