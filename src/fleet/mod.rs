@@ -209,7 +209,7 @@ pub fn render_with(
         while !queue.is_empty() {
             // Resolve every pending root against what is rendered so far (sequentially: sources and reuse),
             // then build the batch in parallel, then take the results in order.
-            let mut batch: Vec<(Pending, Option<RootRender>, Option<(SyncRoot, flux::BuildSpec)>)> = Vec::new();
+            let mut batch: Vec<BatchItem> = Vec::new();
             while let Some(p) = queue.pop_front() {
                 if out.roots.len() + batch.len() >= MAX_ROOTS {
                     break;
@@ -350,8 +350,11 @@ fn resolve_root(ws: &Workspace, config: Option<&Config>, done: &FleetRender, p: 
     RootOutcome::Resolved(root, Box::new(spec))
 }
 
+/// A pending root, its render (reused or built), and what is left to build.
+type BatchItem = (Pending, Option<RootRender>, Option<(SyncRoot, flux::BuildSpec)>);
+
 /// Build the roots of a batch that need building, on every core.
-fn build_parallel(ws: &Workspace, batch: &mut [(Pending, Option<RootRender>, Option<(SyncRoot, flux::BuildSpec)>)]) {
+fn build_parallel(ws: &Workspace, batch: &mut [BatchItem]) {
     let todo: Vec<usize> = batch.iter().enumerate().filter(|(_, b)| b.2.is_some()).map(|(i, _)| i).collect();
     if todo.is_empty() {
         return;
