@@ -27,6 +27,8 @@ pub struct RepoView {
     pub url_keys: Vec<String>,
     /// Where the repository is on disk, when it is.
     pub local: Option<PathBuf>,
+    /// The branch the workspace's snapshot stands for (`main` unless configured).
+    pub default_branch: String,
 }
 
 /// Every repository of a run.
@@ -41,7 +43,14 @@ impl Workspace {
         let name = repo_name_of(path);
         let snapshot = open_snapshot(path, rev)?;
         Ok(Workspace {
-            repos: vec![RepoView { name, role: None, snapshot, url_keys: Vec::new(), local: Some(path.to_path_buf()) }],
+            repos: vec![RepoView {
+                name,
+                role: None,
+                snapshot,
+                url_keys: Vec::new(),
+                local: Some(path.to_path_buf()),
+                default_branch: "main".to_string(),
+            }],
         })
     }
 
@@ -58,6 +67,7 @@ impl Workspace {
                 snapshot: open_snapshot(&path, rev)?,
                 url_keys: r.urls.iter().filter_map(|u| normalize_git_url(u)).collect(),
                 local: Some(path),
+                default_branch: r.default_branch.clone(),
             });
         }
         Ok(Workspace { repos })
@@ -71,6 +81,19 @@ impl Workspace {
 
     pub fn repo(&self, name: &str) -> Option<&RepoView> {
         self.repos.iter().find(|r| r.name == name)
+    }
+
+    /// A snapshot of repository `name` at a pinned git reference (a tag, a commit, or a branch other than the
+    /// one the workspace stands for), read from its local git repository. `None` when the repository is not a
+    /// local git repository (the reference cannot be honoured); an error when the reference does not exist.
+    pub fn pinned(&self, name: &str, reference: &str) -> Option<Result<Snapshot, String>> {
+        let repo = self.repo(name)?;
+        let local = repo.local.as_ref()?;
+        gix::discover(local).ok()?;
+        // Remote-tracking names first (a mirror), then the name as given.
+        let tries = [format!("origin/{reference}"), reference.to_string()];
+        let found = tries.iter().find_map(|r| open_snapshot(local, Some(r)).ok());
+        Some(found.ok_or_else(|| format!("the source's ref {reference:?} does not exist in repository {name}")))
     }
 }
 

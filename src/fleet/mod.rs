@@ -31,6 +31,9 @@ pub struct SyncRoot {
     pub name: String,
     pub repo: String,
     pub path: String,
+    /// A git reference the source pins (`tag`, `commit`, or a branch other than the repository's default);
+    /// `None` renders the workspace's revision.
+    pub pinned: Option<String>,
 }
 
 impl SyncRoot {
@@ -100,6 +103,7 @@ fn entrypoints(ws: &Workspace, config: Option<&Config>) -> Vec<Pending> {
                             name,
                             repo: repo.name.clone(),
                             path,
+                            pinned: None,
                         },
                         object: Some(v),
                     });
@@ -131,6 +135,7 @@ fn entrypoints(ws: &Workspace, config: Option<&Config>) -> Vec<Pending> {
                         name: format!("dir {d}"),
                         repo: repo.name.clone(),
                         path: d,
+                        pinned: None,
                     },
                     object: None,
                 });
@@ -248,6 +253,7 @@ pub fn render_with(
                                 name: object_label(o),
                                 repo: String::new(),
                                 path: spec_path(o),
+                                pinned: None,
                             },
                             object: Some(o.clone()),
                         });
@@ -297,7 +303,20 @@ fn resolve_root(ws: &Workspace, config: Option<&Config>, done: &FleetRender, p: 
         let source = find_source(done, &root.reconciler, kind, ns, name);
         let repo = match (source, root.repo.is_empty()) {
             (Some((src, defined_in)), _) => match text_at(&src, &["spec", "url"]).and_then(|u| ws.repo_for_url(u)) {
-                Some(r) => r.name.clone(),
+                Some(r) => {
+                    // Honour the source's ref: a tag or commit, or a branch other than the one the workspace
+                    // stands for, is rendered from the repository's git history.
+                    let pin = text_at(&src, &["spec", "ref", "commit"])
+                        .or(text_at(&src, &["spec", "ref", "tag"]))
+                        .map(str::to_string)
+                        .or_else(|| {
+                            text_at(&src, &["spec", "ref", "branch"])
+                                .filter(|b| *b != r.default_branch)
+                                .map(str::to_string)
+                        });
+                    root.pinned = pin;
+                    r.name.clone()
+                }
                 // `flux bootstrap`'s own source points at the repository that defines it.
                 None if name == "flux-system" => defined_in,
                 None => {
@@ -384,9 +403,12 @@ fn build_parallel(ws: &Workspace, batch: &mut [BatchItem]) {
 }
 
 fn build_root(ws: &Workspace, root: SyncRoot, object: Option<Value>, spec: flux::BuildSpec) -> RootRender {
-    let built = match ws.repo(&root.repo) {
-        Some(repo) => flux::build(&repo.snapshot, &root.path, &spec),
-        None => flux::Built {
+    let pinned = root.pinned.as_ref().and_then(|p| ws.pinned(&root.repo, p));
+    let built = match (ws.repo(&root.repo), pinned) {
+        (Some(_), Some(Ok(snap))) => flux::build(&snap, &root.path, &spec),
+        (Some(_), Some(Err(e))) => flux::Built { objects: Err(e), deps: Access::default() },
+        (Some(repo), None) => flux::build(&repo.snapshot, &root.path, &spec),
+        (None, _) => flux::Built {
             objects: Err(format!("repository {} is not in the workspace", root.repo)),
             deps: Access::default(),
         },

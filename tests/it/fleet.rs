@@ -250,6 +250,8 @@ fn affected_is_exact_on_scripted_changes() {
     git(root, &["init", "-q"]);
     git(root, &["add", "-A"]);
     git(root, &["commit", "-qm", "base"]);
+    // A tag that sources may pin: payment-app as it was before a later change.
+    git(root, &["tag", "v1.0.0"]);
     let base = git(root, &["rev-parse", "HEAD"]);
     let config = Config::load(&root.join("fleetgate.yaml")).unwrap();
     let mut table = Vec::new();
@@ -279,6 +281,20 @@ fn affected_is_exact_on_scripted_changes() {
             .map(|(c, ch)| (c.clone(), ch.added.len(), ch.changed.len(), ch.removed.len(), ch.errors.len()))
             .collect();
         assert_eq!(got, want, "change {name:?}: affected differs from the full-render ground truth");
+        if name == "app change while prod-eu pins the old tag" {
+            // prod-eu renders payment-app at the tag (unchanged); only staging-eu sees the new base.
+            assert!(got.iter().any(|g| g.0 == "staging-eu"), "{got:?}");
+            assert!(
+                !cmp.clusters.get("prod-eu").is_some_and(|c| c.changed.iter().any(|k| k.contains("Deployment"))),
+                "{got:?}"
+            );
+        }
+        if name == "source pinned to a missing branch" {
+            assert!(
+                cmp.clusters.get("prod-eu").is_some_and(|c| !c.errors.is_empty()),
+                "a missing ref is a render error: {got:?}"
+            );
+        }
         table.push(format!(
             "{name:<45} {:>2} affected, {:>2} re-rendered, {:>2} reused: {}",
             got.len(),

@@ -24,6 +24,7 @@ fn lint_with(files: &[(&str, &str)], others: &[OtherRepo], opts: &LintOptions) -
             snapshot: crate::source::Snapshot::dir(d.path()).unwrap(),
             url_keys: url.and_then(crate::config::normalize_git_url).into_iter().collect(),
             local: None,
+            default_branch: "main".into(),
         });
         dirs.push(d);
     };
