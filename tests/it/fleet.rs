@@ -113,12 +113,35 @@ fn changes() -> Vec<(&'static str, Vec<Op>)> {
             )],
         ),
         (
-            "source branch change",
+            "source pinned to a missing branch",
             vec![Replace(
                 "hub-and-spoke/gitops-workloads/prod-eu/payment-app/git-repository.yaml",
                 "branch: main",
                 "branch: release",
             )],
+        ),
+        (
+            "source pinned to a tag",
+            vec![Replace(
+                "hub-and-spoke/gitops-workloads/prod-eu/payment-app/git-repository.yaml",
+                "branch: main",
+                "tag: v1.0.0",
+            )],
+        ),
+        (
+            "app change while prod-eu pins the old tag",
+            vec![
+                Replace(
+                    "hub-and-spoke/gitops-workloads/prod-eu/payment-app/git-repository.yaml",
+                    "branch: main",
+                    "tag: v1.0.0",
+                ),
+                Replace(
+                    "hub-and-spoke/payment-app/base/deployment.yaml",
+                    "revisionHistoryLimit: 5",
+                    "revisionHistoryLimit: 9",
+                ),
+            ],
         ),
         (
             "hub tool version",
