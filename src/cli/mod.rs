@@ -5,6 +5,7 @@
 mod bench;
 mod lint;
 mod render;
+mod seal_check;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
@@ -54,6 +55,8 @@ pub enum Command {
     Lint(lint::LintArgs),
     /// Render a kustomization directory natively, as `kubectl kustomize` prints it.
     Render(render::RenderArgs),
+    /// Check that no plaintext Secret is committed and that every SealedSecret unseals where it lands.
+    SealCheck(seal_check::SealCheckArgs),
     /// Run a kustomize conformance corpus and report byte-identical / semantic / failed cases.
     Conformance(render::ConformanceArgs),
     /// Benchmarks: `fleetgate bench render` compares the native renderer with kubectl kustomize.
@@ -97,6 +100,7 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Lint(args) => lint::run(args, cli.color),
         Command::Render(args) => render::render(args),
+        Command::SealCheck(args) => seal_check::run(args, cli.color),
         Command::Conformance(args) => render::conformance(args),
         Command::Bench { command: BenchCommand::Render(args) } => bench::bench(args),
         Command::Config { command: ConfigCommand::Validate { file } } => validate_config(file),
