@@ -4,4 +4,5 @@
 mod examples;
 mod lint_cli;
 mod render;
+mod seal;
 mod support;

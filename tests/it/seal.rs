@@ -1,0 +1,299 @@
+//! `fleetgate seal-check` end to end: the shared test vectors at their four levels, no plaintext in any output,
+//! the example estate, the shared corpus, key loading from files and environment variables.
+
+use crate::support::*;
+use base64::Engine;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+const LEVELS: [(&str, &[&str]); 4] = [
+    ("structure", &[]),
+    ("cert", &["--cert", "keys/current.crt"]),
+    ("decrypt_current", &["--key", "keys/current.key"]),
+    ("decrypt_current_and_stale", &["--key", "keys/current.key", "--key", "keys/stale.key"]),
+];
+
+fn vectors() -> Option<(PathBuf, Value)> {
+    let dir = shared("testdata/sealed-secrets")?.join("testdata/sealed-secrets");
+    let expect = serde_json::from_str(&std::fs::read_to_string(dir.join("expect.json")).unwrap()).unwrap();
+    Some((dir, expect))
+}
+
+/// Mismatches between one file's JSON report and expect.json at `level`.
+fn compare(file: &str, fr: Option<&Value>, expect: &Value, level: &str) -> Vec<String> {
+    let mut bad = Vec::new();
+    let empty = Vec::new();
+    let docs = fr.and_then(|f| f["documents"].as_array()).unwrap_or(&empty);
+    let want_docs = expect["documents"].as_array().unwrap();
+    for ed in want_docs {
+        let index = ed["index"].as_u64().unwrap();
+        let got = docs.iter().find(|d| d["index"].as_u64() == Some(index));
+        let want = ed["expect"][level].as_str().unwrap();
+        // Documents seal-check has nothing to say about are left out of the report: that is "ignored".
+        let got_result = got.map_or("ignored", |d| d["result"].as_str().unwrap_or("?"));
+        if got_result != want {
+            bad.push(format!("{file}[{index}] {level}: document {got_result}, expected {want}"));
+        }
+        let Some(got) = got else { continue };
+        for f in ["kind", "name", "namespace"] {
+            if got[f] != ed[f] {
+                bad.push(format!("{file}[{index}]: {f} {}, expected {}", got[f], ed[f]));
+            }
+        }
+        if ed["kind"] != "SealedSecret" {
+            continue;
+        }
+        if got["scope"] != ed["unseal_scope"] || got["label"] != ed["unseal_label"] {
+            bad.push(format!("{file}[{index}]: scope/label {}/{}", got["scope"], got["label"]));
+        }
+        let warnings = got.get("warnings").cloned().unwrap_or(Value::Array(Vec::new()));
+        if warnings != ed["advisory_warnings"] {
+            bad.push(format!("{file}[{index}]: warnings {warnings}, expected {}", ed["advisory_warnings"]));
+        }
+        let entries = got["entries"].as_array().unwrap();
+        let want_entries = ed["entries"].as_object().unwrap();
+        if entries.len() != want_entries.len() {
+            bad.push(format!("{file}[{index}]: {} entries, expected {}", entries.len(), want_entries.len()));
+        }
+        for (item, ee) in want_entries {
+            let Some(ge) = entries.iter().find(|e| e["item"] == item.as_str()) else {
+                bad.push(format!("{file}[{index}].{item}: missing"));
+                continue;
+            };
+            let want = &ee["expect"][level];
+            let got_key = ge.get("key").cloned().unwrap_or(Value::Null);
+            let want_key = want.get("key").cloned().unwrap_or(Value::Null);
+            if ge["result"] != want["result"] || got_key != want_key {
+                bad.push(format!(
+                    "{file}[{index}].{item} {level}: {} key {got_key}, expected {} key {want_key}",
+                    ge["result"], want["result"]
+                ));
+            }
+        }
+    }
+    if docs.len() > want_docs.len() {
+        bad.push(format!("{file}: {} documents reported, {} in the file", docs.len(), want_docs.len()));
+    }
+    bad
+}
+
+/// Copy one vector file into a fresh directory, so that one run sees one file.
+fn alone(dir: &Path, file: &str) -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::copy(dir.join(file), t.path().join(file)).unwrap();
+    t
+}
+
+#[test]
+fn every_vector_file_gives_exactly_the_expected_result_at_every_level() {
+    let Some((dir, expect)) = vectors() else { return };
+    let mut bad = Vec::new();
+    let mut runs = 0;
+    for (level, key_args) in LEVELS {
+        // The whole directory in one run …
+        let mut args = vec!["seal-check", ".", "--output", "json"];
+        args.extend_from_slice(key_args);
+        let o = fleetgate(&args, &dir);
+        assert_eq!(o.status.code(), Some(1), "{level}: {}", stderr(&o));
+        let report: Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let files = report["files"].as_array().unwrap();
+        for (file, fe) in expect["files"].as_object().unwrap() {
+            let fr = files.iter().find(|f| f["file"] == file.as_str());
+            bad.extend(compare(file, fr, fe, level));
+        }
+        // … and every file on its own, whose exit code is its verdict.
+        for (file, fe) in expect["files"].as_object().unwrap() {
+            let t = alone(&dir, file);
+            let key_args: Vec<String> = key_args
+                .iter()
+                .map(|a| if a.starts_with("keys/") { dir.join(a).display().to_string() } else { a.to_string() })
+                .collect();
+            let mut args = vec!["seal-check", ".", "--output", "json"];
+            args.extend(key_args.iter().map(String::as_str));
+            let o = fleetgate(&args, t.path());
+            runs += 1;
+            let report: Value = serde_json::from_str(&stdout(&o)).unwrap();
+            let fr = report["files"].as_array().unwrap().iter().find(|f| f["file"] == file.as_str()).cloned();
+            bad.extend(compare(file, fr.as_ref(), fe, level));
+            let failed_docs = fe["documents"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| matches!(d["expect"][level].as_str(), Some("fail" | "plain-secret")));
+            if o.status.code() != Some(if failed_docs { 1 } else { 0 }) {
+                bad.push(format!("{file} {level}: exit {:?}, expected {}", o.status.code(), u8::from(failed_docs)));
+            }
+            if level == "decrypt_current" && (o.status.code() == Some(1)) != (fe["verdict"] == "fail") {
+                bad.push(format!("{file}: verdict {:?} vs exit {:?}", fe["verdict"], o.status.code()));
+            }
+        }
+    }
+    assert_eq!(runs, 4 * 13);
+    assert!(bad.is_empty(), "{} mismatches:\n{}", bad.len(), bad.join("\n"));
+}
+
+/// Every plaintext of the vectors (decoded, and as base64), plus the plain Secrets' values.
+fn plaintexts(expect: &Value) -> Vec<String> {
+    let mut out = vec![
+        "TEST-ONLY-plaintext-api-key".to_string(),
+        "VEVTVC1PTkxZLXBsYWludGV4dC1wYXNzd29yZA==".to_string(),
+        "TEST-ONLY-plaintext-password".to_string(),
+        "TEST-ONLY-hmac-key".to_string(),
+    ];
+    for fe in expect["files"].as_object().unwrap().values() {
+        for d in fe["documents"].as_array().unwrap() {
+            let Some(entries) = d["entries"].as_object() else { continue };
+            for e in entries.values() {
+                let b64 = e["plaintext_base64"].as_str().unwrap();
+                if b64.len() < 8 {
+                    continue; // the empty value and tiny ones would match anything
+                }
+                out.push(b64.to_string());
+                let raw = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+                let text = String::from_utf8_lossy(&raw).into_owned();
+                if text.len() >= 6 && !text.contains('\u{fffd}') {
+                    out.push(text);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_plaintext_appears_in_any_output() {
+    let Some((dir, expect)) = vectors() else { return };
+    let secrets = plaintexts(&expect);
+    assert!(secrets.len() > 20, "{}", secrets.len());
+    let mut checked = 0;
+    for (_, key_args) in LEVELS {
+        for output in ["human", "json", "markdown"] {
+            for log in ["trace", "debug"] {
+                let mut args = vec!["--log", log, "seal-check", ".", "--output", output, "--color", "always"];
+                args.extend_from_slice(key_args);
+                let o = fleetgate(&args, &dir);
+                assert!(matches!(o.status.code(), Some(1)), "{args:?}: {}", stderr(&o));
+                let all = format!("{}{}", stdout(&o), stderr(&o));
+                assert!(
+                    stderr(&o).contains("sealed value checked") || key_args.is_empty() || log != "debug",
+                    "{args:?}: debug logs are on"
+                );
+                for s in &secrets {
+                    assert!(!all.contains(s.as_str()), "{args:?}: a plaintext value appears in the output");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 24);
+}
+
+#[test]
+fn keys_from_the_secrets_manager_json_and_an_environment_variable() {
+    let Some((dir, _)) = vectors() else { return };
+    let t = alone(&dir, "good-strict.yaml");
+    std::fs::copy(dir.join("wrong-key.yaml"), t.path().join("wrong-key.yaml")).unwrap();
+    let json = dir.join("keys/current.secretsmanager.json");
+    let o = fleetgate(&["seal-check", ".", "--key", json.to_str().unwrap(), "--output", "json"], t.path());
+    let r: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(r["summary"]["errors"], 2, "{}", stdout(&o));
+    assert_eq!(r["groups"][0]["keys"][0]["fingerprint"], "SHA256:Rpw+q10SpjfZTSonv39bNr+1bmObM1KUbxkV/XrCLy4");
+
+    // A config whose group reads the current key from a file and the stale one from an environment variable.
+    let stale = std::fs::read_to_string(dir.join("keys/stale.key")).unwrap();
+    write(
+        t.path(),
+        &[(
+            "fleetgate.yaml",
+            &format!(
+                "repos:\n  - name: r\n    role: app\n    path: .\nsealCheck:\n  groups:\n    - name: payments\n      keys:\n        - file: {}\n        - env: FG_TEST_STALE_KEY\n          name: stale\n",
+                dir.join("keys/current.key").display()
+            ),
+        )],
+    );
+    let run = |env: Option<&str>| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_fleetgate"));
+        c.args(["seal-check", ".", "--output", "json"]).current_dir(t.path()).env("NO_COLOR", "1");
+        match env {
+            Some(v) => c.env("FG_TEST_STALE_KEY", v),
+            None => c.env_remove("FG_TEST_STALE_KEY"),
+        };
+        c.output().unwrap()
+    };
+    let o = run(Some(&stale));
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let r: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let entries: Vec<&Value> =
+        r["files"].as_array().unwrap().iter().flat_map(|f| f["documents"][0]["entries"].as_array().unwrap()).collect();
+    assert!(entries.iter().any(|e| e["key"] == "stale"));
+    assert!(entries.iter().any(|e| e["key"] == "current"));
+    let o = run(None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("FG_TEST_STALE_KEY is not set"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("sealCheck.groups[0].keys[1]"), "{}", stderr(&o));
+    let o = run(Some("not a key"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no PEM block"), "{}", stderr(&o));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let t = tempfile::tempdir().unwrap();
+    let o = fleetgate(&["seal-check", ".", "--key", "missing.key"], t.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("missing.key"), "{}", stderr(&o));
+    let o = fleetgate(&["seal-check", "nowhere"], t.path());
+    assert_eq!(o.status.code(), Some(2));
+    let o = fleetgate(&["seal-check", "."], t.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[test]
+fn generated_secrets_are_plaintext() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        &[
+            (
+                "app/kustomization.yaml",
+                "resources: [cm.yaml]\nsecretGenerator:\n  - name: db\n    literals: [password=TEST-ONLY-generated]\n",
+            ),
+            ("app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"),
+            ("enc/kustomization.yaml", "secretGenerator:\n  - name: db\n    envs: [secret.env]\n"),
+            ("enc/secret.env", "password=ENC[AES256_GCM,data:abc,iv:d,tag:e,type:str]\n"),
+        ],
+    );
+    let o = fleetgate(&["seal-check", "."], t.path());
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("app/kustomization.yaml:2:1: error[plain-secret] Secret db: secretGenerator"), "{out}");
+    assert!(!out.contains("enc/"), "{out}");
+    assert!(!out.contains("TEST-ONLY-generated"), "{out}");
+    write(
+        t.path(),
+        &[(
+            "fleetgate.yaml",
+            "repos:\n  - name: r\n    role: app\n    path: .\nsealCheck:\n  allowPlaintext:\n    - paths: [app]\n",
+        )],
+    );
+    let o = fleetgate(&["seal-check", "."], t.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[test]
+fn git_revisions_are_checked_as_committed() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        &[("s.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  a: TEST-ONLY-b\n")],
+    );
+    git(t.path(), &["init", "-q"]);
+    git(t.path(), &["add", "-A"]);
+    git(t.path(), &["commit", "-qm", "leak"]);
+    std::fs::remove_file(t.path().join("s.yaml")).unwrap();
+    assert_eq!(fleetgate(&["seal-check", "."], t.path()).status.code(), Some(0));
+    let o = fleetgate(&["seal-check", ".", "--rev", "HEAD"], t.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("s.yaml:6:3: error[plain-secret]"), "{}", stdout(&o));
+}
