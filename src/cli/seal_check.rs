@@ -3,7 +3,8 @@
 use super::ColorChoice;
 use crate::config::{CONFIG_FILE, Config};
 use crate::steps::seal_check::{
-    AwsFetch, SealCheckConfig, SealOptions, check, cli_group, load_groups, render_human, render_json, render_markdown,
+    AwsFetch, Level, SealCheckConfig, SealOptions, check, cli_group, load_groups, render_human, render_json,
+    render_markdown,
 };
 use crate::workspace::Workspace;
 use anyhow::Context;
@@ -36,8 +37,19 @@ pub struct SealCheckArgs {
     /// The estate's config; by default PATH/fleetgate.yaml when it exists.
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// Check at most at this level: `structure` (no key material), `cert` (key sizes), `decrypt` (the default:
+    /// as far as the key material allows).
+    #[arg(long, value_enum, default_value_t = LevelArg::Decrypt)]
+    pub level: LevelArg,
     #[arg(long, value_enum, default_value_t = SealOutput::Human)]
     pub output: SealOutput,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LevelArg {
+    Structure,
+    Cert,
+    Decrypt,
 }
 
 pub fn run(args: &SealCheckArgs, color: ColorChoice) -> anyhow::Result<ExitCode> {
@@ -65,6 +77,12 @@ pub fn run(args: &SealCheckArgs, color: ColorChoice) -> anyhow::Result<ExitCode>
                 .with_context(|| format!("opening {}", args.path.display()))?;
             (ws, SealOptions::from_config(&SealCheckConfig::default(), cli_groups))
         }
+    };
+    let mut opts = opts;
+    opts.max_level = match args.level {
+        LevelArg::Structure => Level::Structure,
+        LevelArg::Cert => Level::Cert,
+        LevelArg::Decrypt => Level::Decrypt,
     };
     tracing::info!(repos = ws.repos.len(), groups = opts.groups.len(), "seal-check");
     let report = check(&ws, &opts);

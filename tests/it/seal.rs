@@ -297,3 +297,76 @@ fn git_revisions_are_checked_as_committed() {
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     assert!(stdout(&o).contains("s.yaml:6:3: error[plain-secret]"), "{}", stdout(&o));
 }
+
+#[test]
+fn the_example_estate_passes_at_every_level() {
+    let examples = root().join("examples");
+    let key = examples.join("keys/sealed-secrets.key");
+    let cert = examples.join("keys/sealed-secrets.crt");
+    let runs: [(&str, Vec<&str>); 6] = [
+        ("structure", vec!["--level", "structure"]),
+        ("cert", vec!["--level", "cert"]),
+        ("decrypt", vec![]),
+        ("cert", vec!["--cert", cert.to_str().unwrap()]),
+        ("decrypt", vec!["--key", key.to_str().unwrap()]),
+        ("decrypt", vec!["--key", key.to_str().unwrap(), "--cert", cert.to_str().unwrap()]),
+    ];
+    for (level, extra) in runs {
+        let mut args = vec!["seal-check", "examples", "--output", "json"];
+        args.extend(extra.iter().copied());
+        let o = fleetgate(&args, &root());
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}{}", stdout(&o), stderr(&o));
+        let r: Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert_eq!(r["summary"]["errors"], 0, "{args:?}");
+        assert_eq!(r["summary"]["warnings"], 0, "{args:?}: {}", r["findings"]);
+        assert_eq!(r["summary"]["sealedSecrets"], 13, "{args:?}");
+        let docs: Vec<&Value> =
+            r["files"].as_array().unwrap().iter().flat_map(|f| f["documents"].as_array().unwrap()).collect();
+        assert_eq!(docs.len(), 13, "{args:?}");
+        for d in docs {
+            assert_eq!(d["result"], "ok", "{args:?}: {d}");
+            assert_eq!(d["level"], level, "{args:?}: {d}");
+            for e in d["entries"].as_array().unwrap() {
+                assert_eq!(e["result"], "ok");
+                let want_key = if level == "decrypt" { Value::from("sealed-secrets") } else { Value::Null };
+                assert_eq!(e.get("key").cloned().unwrap_or(Value::Null), want_key, "{args:?}: {e}");
+            }
+        }
+    }
+    // The human output says so in one line.
+    let o = fleetgate(&["seal-check", "examples"], &root());
+    assert!(stdout(&o).contains("ok: 0 errors, 0 warnings; 13 SealedSecrets (31 values)"), "{}", stdout(&o));
+}
+
+#[test]
+fn seal_check_runs_to_the_end_over_the_shared_corpus() {
+    let Some(shared) = shared("corpus") else { return };
+    let mut dirs: Vec<PathBuf> =
+        std::fs::read_dir(shared.join("corpus")).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    dirs.sort();
+    assert!(!dirs.is_empty());
+    let cert = root().join("examples/keys/sealed-secrets.crt");
+    for d in dirs {
+        for extra in [vec![], vec!["--cert", cert.to_str().unwrap()]] {
+            let mut args = vec!["seal-check", d.to_str().unwrap(), "--output", "json"];
+            args.extend(extra.iter().copied());
+            let o = fleetgate(&args, &root());
+            assert!(matches!(o.status.code(), Some(0 | 1)), "{args:?}: {}", stderr(&o));
+            let r: Value = serde_json::from_str(&stdout(&o))
+                .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}", stderr(&o)));
+            let rules: std::collections::BTreeMap<String, usize> =
+                r["findings"].as_array().unwrap().iter().fold(Default::default(), |mut m, f| {
+                    *m.entry(f["rule"].as_str().unwrap().to_string()).or_default() += 1;
+                    m
+                });
+            eprintln!(
+                "{} {:?}: {} SealedSecrets, {} values, {} files; findings {rules:?}",
+                d.file_name().unwrap().to_string_lossy(),
+                extra.first(),
+                r["summary"]["sealedSecrets"],
+                r["summary"]["values"],
+                r["summary"]["files"]
+            );
+        }
+    }
+}
