@@ -2,6 +2,7 @@
 
 use super::ColorChoice;
 use crate::config::{CONFIG_FILE, Config};
+use crate::steps::seal_check::aws::{AwsTimeouts, SecretsManager};
 use crate::steps::seal_check::{
     AwsFetch, Level, SealCheckConfig, SealOptions, check, cli_group, load_groups, render_human, render_json,
     render_markdown,
@@ -94,8 +95,19 @@ pub fn run(args: &SealCheckArgs, color: ColorChoice) -> anyhow::Result<ExitCode>
     Ok(if report.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-/// The AWS Secrets Manager client, when the configuration needs one.
+/// The AWS Secrets Manager client, when a seal-check group reads a key from AWS.
 fn aws_fetcher(config: &Config) -> Option<Box<dyn AwsFetch>> {
-    let _ = config;
-    None
+    let uses_aws = config.seal_check.groups.iter().flat_map(|g| &g.keys).any(|k| {
+        k.aws.is_some() || k.secret.as_ref().and_then(|s| config.secrets.get(s)).is_some_and(|r| r.aws.is_some())
+    });
+    if !uses_aws {
+        return None;
+    }
+    match SecretsManager::new(AwsTimeouts::default()) {
+        Ok(sm) => Some(Box::new(sm)),
+        Err(e) => {
+            tracing::warn!(error = %e, "AWS Secrets Manager is unavailable");
+            None
+        }
+    }
 }

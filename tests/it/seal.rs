@@ -370,3 +370,199 @@ fn seal_check_runs_to_the_end_over_the_shared_corpus() {
         }
     }
 }
+
+// ---- AWS Secrets Manager, through the AWS SDK against a local moto server ---------------------------------
+
+/// A moto server on 127.0.0.1, stopped when dropped.
+struct Moto {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn start_moto() -> Option<Moto> {
+    use std::process::{Command, Stdio};
+    let have = Command::new("moto_server").arg("--help").stdout(Stdio::null()).stderr(Stdio::null()).status();
+    let boto = Command::new("python3").args(["-c", "import boto3"]).stderr(Stdio::null()).status();
+    if !have.is_ok_and(|s| s.success()) || !boto.is_ok_and(|s| s.success()) {
+        eprintln!("skipping: moto_server (pip install 'moto[server]') is not installed");
+        return None;
+    }
+    let port = free_port();
+    let child = Command::new("moto_server")
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start moto_server");
+    let moto = Moto { child, url: format!("http://127.0.0.1:{port}") };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "moto_server did not start on port {port}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    Some(moto)
+}
+
+/// Store a secret in moto with boto3 (test-side only: fleetgate itself reads it through the Rust AWS SDK).
+fn put_secret(moto: &Moto, name: &str, value_file: &Path) {
+    let script = "import boto3, sys\n\
+        c = boto3.client('secretsmanager', endpoint_url=sys.argv[1], region_name='us-east-1',\n\
+                         aws_access_key_id='test', aws_secret_access_key='test')\n\
+        c.create_secret(Name=sys.argv[2], SecretString=open(sys.argv[3]).read())\n";
+    let o = std::process::Command::new("python3")
+        .args(["-c", script, &moto.url, name, value_file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "create_secret: {}", String::from_utf8_lossy(&o.stderr));
+}
+
+fn fleetgate_aws(args: &[&str], cwd: &Path, endpoint: &str) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_fleetgate"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", cwd.join("no-aws-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", cwd.join("no-aws-credentials"))
+        .output()
+        .unwrap()
+}
+
+/// A workspace with one example SealedSecret as committed and one renamed after sealing, and a config whose
+/// group reads the sealing key from AWS Secrets Manager secret `secret_id`.
+fn aws_workspace(secret_id: &str) -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    let sealed = std::fs::read_to_string(
+        root().join("examples/hub-and-spoke/payment-app/overlays/production/sealed-secret.yaml"),
+    )
+    .unwrap();
+    assert!(sealed.contains("name: payment-app-db\n"));
+    let renamed = sealed.replace("name: payment-app-db\n", "name: payment-app-db-v2\n");
+    write(
+        t.path(),
+        &[
+            ("app/sealed.yaml", &sealed),
+            ("app/renamed.yaml", &renamed),
+            (
+                "fleetgate.yaml",
+                &format!(
+                    "repos:\n  - name: app\n    role: app\n    path: app\nsecrets:\n  sealing-key:\n    aws: {{secretId: {secret_id}}}\n\
+                     sealCheck:\n  groups:\n    - name: payments\n      keys:\n        - secret: sealing-key\n        - aws: {{secretId: {secret_id}, key: tls.key, region: us-east-1}}\n          name: by-field\n"
+                ),
+            ),
+        ],
+    );
+    t
+}
+
+#[test]
+fn keys_from_aws_secrets_manager_end_to_end() {
+    let Some(moto) = start_moto() else { return };
+    // The example pair as Secrets Manager holds it: {"tls.crt": PEM, "tls.key": PEM}.
+    let keys = root().join("examples/keys");
+    let value = serde_json::json!({
+        "tls.crt": std::fs::read_to_string(keys.join("sealed-secrets.crt")).unwrap(),
+        "tls.key": std::fs::read_to_string(keys.join("sealed-secrets.key")).unwrap(),
+    });
+    let t = aws_workspace("platform/sealed-secrets-key");
+    let value_file = t.path().join("value.json");
+    std::fs::write(&value_file, value.to_string()).unwrap();
+    put_secret(&moto, "platform/sealed-secrets-key", &value_file);
+
+    let o = fleetgate_aws(&["seal-check", ".", "--output", "json"], t.path(), &moto.url);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    let r: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let group = &r["groups"][0];
+    assert_eq!(group["level"], "decrypt");
+    let key_names: Vec<&str> = group["keys"].as_array().unwrap().iter().map(|k| k["name"].as_str().unwrap()).collect();
+    assert_eq!(key_names, ["sealed-secrets-key", "by-field"]);
+    assert_eq!(group["certs"].as_array().unwrap().len(), 1);
+    for f in r["files"].as_array().unwrap() {
+        let doc = &f["documents"][0];
+        if f["file"] == "sealed.yaml" {
+            assert_eq!(doc["result"], "ok", "{doc}");
+            assert!(doc["entries"].as_array().unwrap().iter().all(|e| e["key"] == "sealed-secrets-key"));
+        } else {
+            assert_eq!(doc["result"], "fail", "{doc}");
+            assert!(doc["entries"].as_array().unwrap().iter().all(|e| e["result"] == "rsa-oaep-failed"));
+        }
+    }
+    assert!(!stderr(&o).contains("panicked"));
+}
+
+#[test]
+fn a_missing_aws_secret_is_a_clear_error() {
+    let Some(moto) = start_moto() else { return };
+    let t = aws_workspace("platform/no-such-secret");
+    let o = fleetgate_aws(&["seal-check", "."], t.path(), &moto.url);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{}{err}", stdout(&o));
+    assert!(err.contains("\"platform/no-such-secret\" does not exist"), "{err}");
+    assert!(err.contains("sealCheck.groups[0].keys[0]"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn an_unreachable_aws_endpoint_fails_in_bounded_time() {
+    if start_moto().is_none() {
+        return;
+    }
+    let t = aws_workspace("platform/sealed-secrets-key");
+    // Nothing listens there.
+    let endpoint = format!("http://127.0.0.1:{}", free_port());
+    let started = std::time::Instant::now();
+    let o = fleetgate_aws(&["seal-check", "."], t.path(), &endpoint);
+    let elapsed = started.elapsed();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{}{err}", stdout(&o));
+    assert!(err.contains("\"platform/sealed-secrets-key\""), "{err}");
+    assert!(err.contains("cannot reach") || err.contains("no answer"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(elapsed < std::time::Duration::from_secs(45), "took {elapsed:?}");
+}
+
+#[test]
+fn a_silent_aws_endpoint_times_out_in_bounded_time() {
+    if start_moto().is_none() {
+        return;
+    }
+    let t = aws_workspace("platform/sealed-secrets-key");
+    // Accepts connections and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    let started = std::time::Instant::now();
+    let o = fleetgate_aws(&["seal-check", "."], t.path(), &endpoint);
+    let elapsed = started.elapsed();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{}{err}", stdout(&o));
+    assert!(err.contains("\"platform/sealed-secrets-key\""), "{err}");
+    assert!(
+        err.contains("in time") || err.contains("gave up") || err.contains("timed out") || err.contains("timeout"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(elapsed < std::time::Duration::from_secs(50), "took {elapsed:?}");
+}

@@ -18,6 +18,7 @@
 //! Findings name the file, the object, the entry and what to do; they never contain a value. Decrypted bytes
 //! stay in zeroed-on-drop buffers inside [`crypto`] and only the outcome leaves it.
 
+pub mod aws;
 pub mod config;
 pub mod crypto;
 mod der;
