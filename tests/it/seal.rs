@@ -566,3 +566,45 @@ fn a_silent_aws_endpoint_times_out_in_bounded_time() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(elapsed < std::time::Duration::from_secs(50), "took {elapsed:?}");
 }
+
+#[test]
+fn sealed_secrets_are_checked_where_kustomize_builds_land_them() {
+    let sealed = std::fs::read_to_string(
+        root().join("examples/hub-and-spoke/payment-app/overlays/production/sealed-secret.yaml"),
+    )
+    .unwrap();
+    let no_ns = sealed.replacen("\n  namespace: payments\n", "\n", 1);
+    assert_ne!(no_ns, sealed);
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        &[
+            ("base/kustomization.yaml", "resources: [sealed.yaml]\n"),
+            ("base/sealed.yaml", &sealed),
+            ("same/kustomization.yaml", "namespace: payments\nresources: [../base]\n"),
+            ("moved/kustomization.yaml", "resources: [../base]\nnamespace: payments-v2\n"),
+            ("prefixed/kustomization.yaml", "resources: [../base]\nnamePrefix: eu-\n"),
+            ("unset/sealed.yaml", &no_ns),
+            ("unset/kustomization.yaml", "namespace: payments\nresources: [sealed.yaml]\n"),
+        ],
+    );
+    let key = root().join("examples/keys/sealed-secrets.key");
+    let o = fleetgate(&["seal-check", ".", "--key", key.to_str().unwrap()], t.path());
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    let errors: Vec<&str> = out.lines().filter(|l| l.contains(": error[")).collect();
+    assert_eq!(errors.len(), 6, "{out}"); // 3 values × (moved, prefixed)
+    assert!(errors.iter().all(|l| l.contains("error[rsa-oaep-failed]")), "{out}");
+    assert!(out.contains("moved/kustomization.yaml:2:1: error[rsa-oaep-failed] SealedSecret payments-v2/payment-app-db: base/sealed.yaml (SealedSecret payments/payment-app-db) lands as SealedSecret payments-v2/payment-app-db when moved is built, so the controller computes the label \"payments-v2/payment-app-db\", not \"payments/payment-app-db\" as in the file, and no key of group \"command-line\" (sealed-secrets) opens encryptedData.DB_PASSWORD with it"), "{out}");
+    assert!(
+        out.contains("prefixed/kustomization.yaml:2:1: error[rsa-oaep-failed] SealedSecret payments/eu-payment-app-db"),
+        "{out}"
+    );
+    assert!(!out.contains("same/"), "{out}");
+    // The file without a namespace gets one from its kustomization, which opens its values: no warning left.
+    assert!(!out.contains("namespace-unset"), "{out}");
+    // Without the build step the file alone only warns.
+    std::fs::remove_file(t.path().join("unset/kustomization.yaml")).unwrap();
+    let o = fleetgate(&["seal-check", ".", "--key", key.to_str().unwrap()], t.path());
+    assert!(stdout(&o).contains("unset/sealed.yaml:6:3: warning[namespace-unset]"), "{}", stdout(&o));
+}

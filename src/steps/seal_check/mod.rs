@@ -11,7 +11,10 @@
 //!   modulus), **decrypt** (some private key opens the session key with RSA-OAEP SHA-256 and the scope label,
 //!   and the body with AES-256-GCM, zero nonce). The scope and label come from the **top-level** metadata only,
 //!   as the controller computes them; scope annotations in `spec.template.metadata` that say otherwise, and
-//!   template names or namespaces that differ, are warnings.
+//!   template names or namespaces that differ, are warnings;
+//! - kustomization directories are rendered (when the repository has SealedSecrets or generators): a
+//!   SealedSecret the build moves to another namespace or renames is checked again with the label it gets where
+//!   it lands, against the keys of the group that claims the kustomization directory.
 //! - Certificates get key-size and expiry warnings; a certificate that matches none of its group's private keys
 //!   is a warning.
 //!
@@ -22,9 +25,9 @@ pub mod aws;
 pub mod config;
 pub mod crypto;
 mod der;
-mod generated;
 pub mod keys;
 mod output;
+mod rendered;
 
 pub use config::{AwsFetch, Group, KeySource, PathSelector, SealCheckConfig, SealConfigError, cli_group, load_groups};
 pub use crypto::Outcome;
@@ -50,7 +53,8 @@ pub struct SealOptions {
     pub ignore: Vec<PathSelector>,
     pub expiry_warning_days: u32,
     pub min_key_bits: usize,
-    /// Render kustomization directories and flag generated Secrets.
+    /// Render kustomization directories: flag generated Secrets, and check SealedSecrets that a build renames
+    /// or moves to another namespace with the label they get there.
     pub check_generators: bool,
     /// The time certificates are checked against.
     pub now: jiff::Timestamp,
@@ -283,6 +287,7 @@ pub fn check(ws: &Workspace, opts: &SealOptions) -> SealReport {
             .filter(|f| f.rsplit('/').next() == Some("Chart.yaml"))
             .map(|f| crate::source::parent(f).to_string())
             .collect();
+        let first_file = report.files.len();
         for f in walk.files.iter().filter(|f| is_yaml(f)) {
             if f.split('/').any(|s| s.starts_with('.'))
                 || chart_dirs.iter().any(|d| d.is_empty() || f.starts_with(&format!("{d}/")))
@@ -312,7 +317,8 @@ pub fn check(ws: &Workspace, opts: &SealOptions) -> SealReport {
             }
         }
         if opts.check_generators {
-            generated::check(repo, opts, &mut sink);
+            let files = report.files.get(first_file..).unwrap_or_default();
+            rendered::check(repo, &walk.files, files, opts, &mut sink);
         }
     }
     for f in &report.files {
@@ -483,15 +489,15 @@ pub(crate) fn check_text(
     fr
 }
 
-struct Ctx<'a> {
-    repo: &'a str,
-    file: &'a str,
-    opts: &'a SealOptions,
-    groups: &'a [&'a Group],
-    allowed: bool,
+pub(crate) struct Ctx<'a> {
+    pub repo: &'a str,
+    pub file: &'a str,
+    pub opts: &'a SealOptions,
+    pub groups: &'a [&'a Group],
+    pub allowed: bool,
 }
 
-fn object_label(kind: &str, ns: Option<&str>, name: Option<&str>) -> String {
+pub(crate) fn object_label(kind: &str, ns: Option<&str>, name: Option<&str>) -> String {
     match (ns, name) {
         (Some(ns), Some(n)) => format!("{kind} {ns}/{n}"),
         (None, Some(n)) => format!("{kind} {n}"),
@@ -499,7 +505,14 @@ fn object_label(kind: &str, ns: Option<&str>, name: Option<&str>) -> String {
     }
 }
 
-fn check_node(ctx: &Ctx<'_>, index: usize, root: &Node, sink: &mut Sink, out: &mut Vec<DocReport>, depth: usize) {
+pub(crate) fn check_node(
+    ctx: &Ctx<'_>,
+    index: usize,
+    root: &Node,
+    sink: &mut Sink,
+    out: &mut Vec<DocReport>,
+    depth: usize,
+) {
     let kind = root.str_at(&["kind"]).unwrap_or("").to_string();
     let api_version = root.str_at(&["apiVersion"]).unwrap_or("");
     // A List's items are checked one by one (they share the document index).
