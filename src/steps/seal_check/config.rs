@@ -3,7 +3,6 @@
 use super::keys::{KeyError, Keyring, name_from_path};
 use crate::config::{AwsSecretRef, Config, SecretRef};
 use serde::{Deserialize, Serialize};
-use std::path::Path;
 
 /// Seal-check settings.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -24,9 +23,10 @@ pub struct SealCheckConfig {
     /// Warn about sealing keys smaller than this many bits (default 2048).
     #[serde(default = "default_min_key_bits")]
     pub min_key_bits: u32,
-    /// Also render every kustomization directory and check what its secretGenerators produce (default true).
+    /// Build the kustomization directories (default true): flag Secrets that secretGenerators produce, and check
+    /// SealedSecrets again where a build moves or renames them.
     #[serde(default = "default_true")]
-    pub check_generators: bool,
+    pub render: bool,
 }
 
 impl Default for SealCheckConfig {
@@ -37,7 +37,7 @@ impl Default for SealCheckConfig {
             ignore: Vec::new(),
             expiry_warning_days: default_expiry_days(),
             min_key_bits: default_min_key_bits(),
-            check_generators: true,
+            render: true,
         }
     }
 }
@@ -294,10 +294,4 @@ pub fn cli_group(keys: &[std::path::PathBuf], certs: &[std::path::PathBuf]) -> R
         ring.add_text(&name_from_path(&source), &source, &text)?;
     }
     Ok(Group { name: "command-line".to_string(), ring, ..Group::default() })
-}
-
-/// Read a key file relative to nothing (a helper for callers that load one source by path).
-pub fn ring_from_files(paths: &[&Path]) -> Result<Keyring, KeyError> {
-    let owned: Vec<std::path::PathBuf> = paths.iter().map(|p| p.to_path_buf()).collect();
-    Ok(cli_group(&owned, &[])?.ring)
 }

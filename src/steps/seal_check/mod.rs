@@ -55,7 +55,7 @@ pub struct SealOptions {
     pub min_key_bits: usize,
     /// Render kustomization directories: flag generated Secrets, and check SealedSecrets that a build renames
     /// or moves to another namespace with the label they get there.
-    pub check_generators: bool,
+    pub render: bool,
     /// The time certificates are checked against.
     pub now: jiff::Timestamp,
     /// Check at most at this level, whatever key material the groups have (`--level`).
@@ -76,7 +76,7 @@ impl SealOptions {
             ignore: c.ignore.clone(),
             expiry_warning_days: c.expiry_warning_days,
             min_key_bits: c.min_key_bits as usize,
-            check_generators: c.check_generators,
+            render: c.render,
             now: jiff::Timestamp::now(),
             max_level: Level::Decrypt,
         }
@@ -316,7 +316,7 @@ pub fn check(ws: &Workspace, opts: &SealOptions) -> SealReport {
                 report.files.push(fr);
             }
         }
-        if opts.check_generators {
+        if opts.render {
             let files = report.files.get(first_file..).unwrap_or_default();
             rendered::check(repo, &walk.files, files, opts, &mut sink);
         }

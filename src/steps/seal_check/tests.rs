@@ -35,7 +35,7 @@ fn seal(ring: &Keyring, label: &str, plaintext: &[u8]) -> String {
 fn opts_with(ring: Keyring) -> SealOptions {
     SealOptions {
         groups: vec![Group { name: "g".into(), ring, ..Group::default() }],
-        check_generators: false,
+        render: false,
         ..SealOptions::default()
     }
 }
@@ -108,7 +108,7 @@ fn legacy_spec_data_is_checked_too() {
 
 #[test]
 fn scope_annotations_must_be_strings_and_exactly_true() {
-    let opts = SealOptions { check_generators: false, ..SealOptions::default() };
+    let opts = SealOptions { render: false, ..SealOptions::default() };
     let text = sealed_secret(
         "  annotations:\n    sealedsecrets.bitnami.com/cluster-wide: true\n    sealedsecrets.bitnami.com/namespace-wide: 'yes'\n",
         "",
@@ -127,7 +127,7 @@ fn scope_annotations_must_be_strings_and_exactly_true() {
 
 #[test]
 fn template_metadata_must_agree_with_the_top_level() {
-    let opts = SealOptions { check_generators: false, ..SealOptions::default() };
+    let opts = SealOptions { render: false, ..SealOptions::default() };
     let v = "AAAAAAAAAAAAAAAAAAAAAAAAAA==";
     let mut text = sealed_secret(
         "  annotations:\n    sealedsecrets.bitnami.com/namespace-wide: 'true'\n",
@@ -148,7 +148,7 @@ fn template_metadata_must_agree_with_the_top_level() {
 
 #[test]
 fn a_template_without_scope_annotations_is_no_mismatch() {
-    let opts = SealOptions { check_generators: false, ..SealOptions::default() };
+    let opts = SealOptions { render: false, ..SealOptions::default() };
     let text = sealed_secret(
         "  annotations:\n    sealedsecrets.bitnami.com/cluster-wide: 'true'\n",
         "",
@@ -177,7 +177,7 @@ fn unknown_namespace_skips_decryption_with_a_warning() {
 
 #[test]
 fn bad_shapes_are_errors_without_panicking() {
-    let opts = SealOptions { check_generators: false, ..SealOptions::default() };
+    let opts = SealOptions { render: false, ..SealOptions::default() };
     for (data, rule) in [
         ("  encryptedData: [a, b]\n", "sealed-secret-shape"),
         ("  encryptedData:\n    token: 12\n", "invalid-base64"),
@@ -205,7 +205,7 @@ fn bad_shapes_are_errors_without_panicking() {
 #[test]
 fn plain_secrets_sops_and_allowed_paths() {
     let secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: n\nstringData:\n  password: TEST-ONLY-hunter2\n";
-    let opts = SealOptions { check_generators: false, ..SealOptions::default() };
+    let opts = SealOptions { render: false, ..SealOptions::default() };
     let (fr, findings) = run(secret, &opts);
     assert_eq!(fr.documents[0].result, DocResult::PlainSecret);
     assert_eq!(findings.len(), 1);
@@ -226,7 +226,7 @@ fn plain_secrets_sops_and_allowed_paths() {
 
     let allowed = SealOptions {
         allow_plaintext: vec![PathSelector { repo: None, paths: vec!["f.yaml".into()] }],
-        check_generators: false,
+        render: false,
         ..SealOptions::default()
     };
     let (fr, findings) = run(secret, &allowed);
@@ -410,7 +410,7 @@ fn every_vector_gives_exactly_the_expected_result_at_every_level() {
         } else {
             vec![Group { name: "test".into(), ring: ring_for(&dir, key_files), ..Group::default() }]
         };
-        let opts = SealOptions { groups, check_generators: false, ..SealOptions::default() };
+        let opts = SealOptions { groups, render: false, ..SealOptions::default() };
         for (file, fe) in expect["files"].as_object().unwrap() {
             let text = std::fs::read_to_string(dir.join(file)).unwrap();
             let mut sink = Sink { findings: Vec::new() };
@@ -454,4 +454,51 @@ fn vector_key_fingerprints_and_forms() {
     assert_eq!(json.keys.len(), 1);
     assert_eq!(json.certs.len(), 1);
     assert_eq!(json.keys[0].fingerprint, expect["keys"]["current"]["fingerprint"].as_str().unwrap());
+}
+
+// ---- configuration -----------------------------------------------------------------------------------------
+
+fn config(text: &str) -> Result<crate::config::Config, crate::config::ConfigError> {
+    crate::config::Config::parse("fleetgate.yaml", text, &root().join("examples"))
+}
+
+#[test]
+fn seal_check_settings_parse_with_defaults_and_field_paths() {
+    let c = config("repos:\n  - name: fleet\n    role: system\n    path: fleet\n").unwrap();
+    assert_eq!(c.seal_check.expiry_warning_days, 30);
+    assert_eq!(c.seal_check.min_key_bits, 2048);
+    assert!(c.seal_check.render);
+    let e = config("repos:\n  - name: fleet\n    role: system\nsealCheck:\n  groups:\n    - name: a\n      keys:\n        - fil: x\n")
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("fleetgate.yaml:8:16: sealCheck.groups[0].keys[0].fil: unknown field `fil`"), "{e}");
+}
+
+#[test]
+fn seal_check_groups_load_their_keys_or_say_what_is_wrong() {
+    let base = "repos:\n  - name: fleet\n    role: system\n    path: fleet\nsecrets:\n  k: {env: FG_UNIT_UNSET_VAR}\nsealCheck:\n  groups:\n";
+    let load = |groups: &str| {
+        let c = config(&format!("{base}{groups}")).unwrap();
+        load_groups(&c, None).map_err(|e| e.to_string())
+    };
+    let g = load("    - name: a\n      clusters: [prod-eu]\n      keys:\n        - file: keys/sealed-secrets.key\n        - file: keys/sealed-secrets.crt\n          name: cert\n").unwrap();
+    assert_eq!(g[0].ring.keys[0].name, "sealed-secrets");
+    assert_eq!(g[0].ring.certs[0].name, "cert");
+    let cases = [
+        (
+            "    - name: a\n      keys:\n        - {file: a, env: B}\n",
+            "sealCheck.groups[0].keys[0]: set exactly one of",
+        ),
+        ("    - name: a\n      keys:\n        - file: nowhere.key\n", "cannot read key file"),
+        ("    - name: a\n      keys:\n        - secret: nope\n", "no secret named \"nope\""),
+        ("    - name: a\n      keys:\n        - secret: k\n", "FG_UNIT_UNSET_VAR is not set"),
+        ("    - name: a\n      keys:\n        - aws: {secretId: x}\n", "cannot reach AWS Secrets Manager"),
+        ("    - name: a\n    - name: a\n", "used twice"),
+        ("    - name: a\n    - name: b\n", "only one group may have neither"),
+        ("    - name: a\n      paths: [{repo: nope, paths: ['**']}]\n", "no repository named \"nope\""),
+    ];
+    for (groups, want) in cases {
+        let e = load(groups).unwrap_err();
+        assert!(e.contains(want), "{groups}: {e}");
+    }
 }
