@@ -608,3 +608,37 @@ fn sealed_secrets_are_checked_where_kustomize_builds_land_them() {
     let o = fleetgate(&["seal-check", ".", "--key", key.to_str().unwrap()], t.path());
     assert!(stdout(&o).contains("unset/sealed.yaml:6:3: warning[namespace-unset]"), "{}", stdout(&o));
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_flux_target_namespace_that_moves_a_sealed_secret_is_caught_across_repositories() {
+    let t = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("examples"), t.path());
+    let sync = t.path().join("hub-and-spoke/gitops-workloads/prod-eu/payment-app/sync.yaml");
+    let text = std::fs::read_to_string(&sync).unwrap();
+    std::fs::write(&sync, text.replace("targetNamespace: payments\n", "targetNamespace: payments-eu\n")).unwrap();
+    let o = fleetgate(&["seal-check", "."], t.path());
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    let errors: Vec<&str> = out.lines().filter(|l| l.contains(": error[")).collect();
+    assert_eq!(errors.len(), 3, "{out}");
+    for l in errors {
+        assert!(
+            l.starts_with("hub-workloads:prod-eu/payment-app/sync.yaml:14:20: error[rsa-oaep-failed] SealedSecret payments-eu/payment-app-db: payment-app:overlays/production/sealed-secret.yaml (SealedSecret payments/payment-app-db) lands as SealedSecret payments-eu/payment-app-db when Flux Kustomization payments/payment-app applies it"),
+            "{l}"
+        );
+    }
+    // The staging Kustomization still targets the namespace the secret was sealed for.
+    assert!(!out.contains("staging-eu"), "{out}");
+}

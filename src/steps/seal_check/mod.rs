@@ -12,9 +12,11 @@
 //!   and the body with AES-256-GCM, zero nonce). The scope and label come from the **top-level** metadata only,
 //!   as the controller computes them; scope annotations in `spec.template.metadata` that say otherwise, and
 //!   template names or namespaces that differ, are warnings;
-//! - kustomization directories are rendered (when the repository has SealedSecrets or generators): a
-//!   SealedSecret the build moves to another namespace or renames is checked again with the label it gets where
-//!   it lands, against the keys of the group that claims the kustomization directory.
+//! - kustomization directories are rendered (when the repository has SealedSecrets or generators), and so are
+//!   the paths of Flux Kustomizations with `targetNamespace`, `namePrefix` or `nameSuffix` (in whichever
+//!   repository of the workspace their GitRepository points at): a SealedSecret that lands in another namespace
+//!   or under another name is checked again with the label it gets there, against the keys of the group that
+//!   claims the kustomization.
 //! - Certificates get key-size and expiry warnings; a certificate that matches none of its group's private keys
 //!   is a warning.
 //!
@@ -265,6 +267,8 @@ pub fn check(ws: &Workspace, opts: &SealOptions) -> SealReport {
     let mut sink = Sink { findings: Vec::new() };
     let mut report = SealReport { repos: ws.repos.len(), ..SealReport::default() };
     check_groups(opts, &mut sink, &mut report);
+    let mut flux_kustomizations = Vec::new();
+    let mut flux_sources = Vec::new();
     for repo in &ws.repos {
         let walk = match repo.snapshot.walk("") {
             Ok(w) => w,
@@ -311,6 +315,9 @@ pub fn check(ws: &Workspace, opts: &SealOptions) -> SealReport {
                 }
             };
             report.files_checked += 1;
+            if opts.render {
+                rendered::flux_objects(&repo.name, f, &text, &mut flux_kustomizations, &mut flux_sources);
+            }
             let fr = check_text(&repo.name, f, &text, opts, &mut sink, false);
             if !fr.documents.is_empty() {
                 report.files.push(fr);
@@ -320,6 +327,9 @@ pub fn check(ws: &Workspace, opts: &SealOptions) -> SealReport {
             let files = report.files.get(first_file..).unwrap_or_default();
             rendered::check(repo, &walk.files, files, opts, &mut sink);
         }
+    }
+    if opts.render {
+        rendered::check_flux(ws, &flux_kustomizations, &flux_sources, &report.files, opts, &mut sink);
     }
     for f in &report.files {
         for d in &f.documents {

@@ -21,9 +21,9 @@ const LABEL_RULES: [&str; 2] = ["rsa-oaep-failed", "aes-gcm-failed"];
 pub(crate) fn check(repo: &RepoView, all_files: &[String], files: &[FileReport], opts: &SealOptions, sink: &mut Sink) {
     let has_sealed = files.iter().any(|f| f.documents.iter().any(|d| d.kind == "SealedSecret"));
     let mut seen_generated: BTreeSet<(String, String)> = BTreeSet::new();
-    let mut seen_sealed: BTreeSet<(String, String, Option<String>, String)> = BTreeSet::new();
-    // (origin file, object) whose label only a build could tell: their namespace-unset warning is answered.
-    let mut covered: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut seen_sealed = Seen::new();
+    // (repo, origin file, object) whose label only a build could tell: their namespace-unset warning is answered.
+    let mut covered = Covered::new();
     for kfile in all_files.iter().filter(|f| KUSTOMIZATION_FILES.contains(&f.rsplit('/').next().unwrap_or(""))) {
         if kfile.split('/').any(|s| s.starts_with('.')) || opts.ignore.iter().any(|s| s.matches(&repo.name, kfile)) {
             continue;
@@ -52,8 +52,24 @@ pub(crate) fn check(repo: &RepoView, all_files: &[String], files: &[FileReport],
             if res.kind() == "SealedSecret"
                 && let Some(origin) = &res.origin
             {
-                let ctx = Landing { repo, kfile, dir, origin, opts };
-                check_rendered_sealed(&ctx, res, files, &mut seen_sealed, &mut covered, sink);
+                let landing = Landing {
+                    origin_repo: &repo.name,
+                    origin,
+                    at_repo: repo,
+                    at_file: kfile,
+                    at_pos: key_pos(repo, kfile, &["namespace", "namePrefix", "nameSuffix"]),
+                    how: format!("when {} is built", if dir.is_empty() { "." } else { dir }),
+                    opts,
+                };
+                check_rendered_sealed(
+                    &landing,
+                    &res.all_names(),
+                    &res.obj,
+                    files,
+                    &mut seen_sealed,
+                    &mut covered,
+                    sink,
+                );
                 continue;
             }
             let Some((gen_file, generator, _)) = &res.generated_by else { continue };
@@ -99,36 +115,52 @@ pub(crate) fn check(repo: &RepoView, all_files: &[String], files: &[FileReport],
             );
         }
     }
-    if !covered.is_empty() {
-        sink.findings.retain(|f| {
-            !(f.rule == "namespace-unset"
-                && f.repo == repo.name
-                && covered.contains(&(f.file.clone(), f.object.clone().unwrap_or_default())))
-        });
-    }
+    answer_namespace_unset(&covered, sink);
 }
 
-/// Where a rendered SealedSecret lands.
+/// Rendered SealedSecrets already checked: (origin repo, origin file, name, label, group).
+type Seen = BTreeSet<(String, String, String, Option<String>, String)>;
+/// (repo, file, object) of SealedSecrets without a namespace that a build gave one.
+type Covered = BTreeSet<(String, String, String)>;
+
+fn answer_namespace_unset(covered: &Covered, sink: &mut Sink) {
+    if covered.is_empty() {
+        return;
+    }
+    sink.findings.retain(|f| {
+        !(f.rule == "namespace-unset"
+            && covered.contains(&(f.repo.clone(), f.file.clone(), f.object.clone().unwrap_or_default())))
+    });
+}
+
+/// Where a rendered SealedSecret lands, and where to point findings about it.
 struct Landing<'a> {
-    repo: &'a RepoView,
-    kfile: &'a str,
-    dir: &'a str,
+    /// The repository and file the SealedSecret is written in.
+    origin_repo: &'a str,
     origin: &'a str,
+    /// The kustomization or Flux Kustomization that puts it where it lands.
+    at_repo: &'a RepoView,
+    at_file: &'a str,
+    /// Where in `at_file` the object is moved or renamed.
+    at_pos: Pos,
+    /// "when DIR is built", "when Flux Kustomization NS/NAME applies it".
+    how: String,
     opts: &'a SealOptions,
 }
 
 fn check_rendered_sealed(
     l: &Landing<'_>,
-    res: &crate::kustomize::resource::Resource,
+    names: &[(String, String)],
+    obj: &serde_json::Value,
     files: &[FileReport],
-    seen: &mut BTreeSet<(String, String, Option<String>, String)>,
-    covered: &mut BTreeSet<(String, String)>,
+    seen: &mut Seen,
+    covered: &mut Covered,
     sink: &mut Sink,
 ) {
     // The file-level verdict on the same object: one of the names it had during the build (a namespace set by
     // the build is not always recorded as a rename) is the one in the file.
-    let names = res.all_names();
-    let Some(file_doc) = files.iter().filter(|f| f.file == l.origin).flat_map(|f| &f.documents).find(|d| {
+    let in_file = files.iter().filter(|f| f.repo == l.origin_repo && f.file == l.origin);
+    let Some(file_doc) = in_file.flat_map(|f| &f.documents).find(|d| {
         d.kind == "SealedSecret"
             && names.iter().any(|(ns, name)| {
                 d.name.as_deref() == Some(name.as_str())
@@ -138,12 +170,12 @@ fn check_rendered_sealed(
         return;
     };
     let orig_name = file_doc.name.clone().unwrap_or_default();
-    // The groups of the directory it is built from; when no group claims that directory, those of its file.
+    // The groups of the kustomization that puts it there; when no group claims that one, those of its file.
     let claimed: Vec<&Group> =
-        l.opts.groups.iter().filter(|g| !g.is_default() && g.claims(&l.repo.name, l.kfile)).collect();
-    let groups = if claimed.is_empty() { l.opts.groups_for(&l.repo.name, l.origin) } else { claimed };
-    let ctx = Ctx { repo: &l.repo.name, file: l.origin, opts: l.opts, groups: &groups, allowed: false };
-    let node = node_from_json(&res.obj);
+        l.opts.groups.iter().filter(|g| !g.is_default() && g.claims(&l.at_repo.name, l.at_file)).collect();
+    let groups = if claimed.is_empty() { l.opts.groups_for(l.origin_repo, l.origin) } else { claimed };
+    let ctx = Ctx { repo: l.origin_repo, file: l.origin, opts: l.opts, groups: &groups, allowed: false };
+    let node = node_from_json(obj);
     // File-level findings (shape, annotations) were reported with the file already.
     let mut tmp = Sink { findings: Vec::new() };
     let mut docs: Vec<DocReport> = Vec::new();
@@ -154,14 +186,20 @@ fn check_rendered_sealed(
     }
     let file_object = super::object_label("SealedSecret", file_doc.namespace.as_deref(), file_doc.name.as_deref());
     if file_doc.label.is_none() && first.label.is_some() {
-        covered.insert((l.origin.to_string(), file_object.clone()));
+        covered.insert((l.origin_repo.to_string(), l.origin.to_string(), file_object.clone()));
     }
     for d in &docs {
-        let key = (l.origin.to_string(), orig_name.clone(), d.label.clone(), d.group.clone().unwrap_or_default());
+        let key = (
+            l.origin_repo.to_string(),
+            l.origin.to_string(),
+            orig_name.clone(),
+            d.label.clone(),
+            d.group.clone().unwrap_or_default(),
+        );
         if !seen.insert(key) {
             continue;
         }
-        tracing::debug!(file = l.origin, dir = l.dir, label = ?d.label, result = d.result.as_str(), "rendered SealedSecret checked");
+        tracing::debug!(file = l.origin, at = l.at_file, label = ?d.label, result = d.result.as_str(), "rendered SealedSecret checked");
         if d.result != DocResult::Fail {
             continue;
         }
@@ -191,18 +229,159 @@ fn check_rendered_sealed(
             sink.push(
                 Severity::Error,
                 e.outcome.code(),
-                &l.repo.name,
-                l.kfile,
-                key_pos(l.repo, l.kfile, &["namespace", "namePrefix", "nameSuffix"]),
+                &l.at_repo.name,
+                l.at_file,
+                l.at_pos,
                 Some(lands.clone()),
                 format!(
-                    "{} ({file_object}) lands as {lands} when {} is built, {why}, and {what}: keep the namespace and name it was sealed for, or seal it for where it lands",
+                    "{}{} ({file_object}) lands as {lands} {}, {why}, and {what}: keep the namespace and name it was sealed for, or seal it for where it lands",
+                    if l.origin_repo == l.at_repo.name { String::new() } else { format!("{}:", l.origin_repo) },
                     l.origin,
-                    if l.dir.is_empty() { "." } else { l.dir },
+                    l.how,
                 ),
             );
         }
     }
+}
+
+/// A Flux Kustomization that moves or renames what it applies.
+#[derive(Debug, Clone)]
+pub(crate) struct FluxKustomization {
+    pub repo: String,
+    pub file: String,
+    pub pos: Pos,
+    pub namespace: String,
+    pub name: String,
+    pub source_kind: String,
+    pub source_name: String,
+    pub source_namespace: String,
+    pub path: String,
+    pub target_namespace: Option<String>,
+    pub name_prefix: String,
+    pub name_suffix: String,
+}
+
+/// A Flux GitRepository: `(namespace, name, url)`.
+pub(crate) type FluxSource = (String, String, String);
+
+/// The Flux objects of one file that matter here: Kustomizations with `targetNamespace`, `namePrefix` or
+/// `nameSuffix`, and GitRepositories.
+pub(crate) fn flux_objects(
+    repo: &str,
+    file: &str,
+    text: &str,
+    kustomizations: &mut Vec<FluxKustomization>,
+    sources: &mut Vec<FluxSource>,
+) {
+    if !text.contains("toolkit.fluxcd.io") {
+        return;
+    }
+    let Ok(docs) = manifest::parse(file, text, &Limits::default()) else { return };
+    for d in &docs {
+        let root = &d.root;
+        let api = root.str_at(&["apiVersion"]).unwrap_or("");
+        let kind = root.str_at(&["kind"]).unwrap_or("");
+        let namespace = root.str_at(&["metadata", "namespace"]).unwrap_or("flux-system").to_string();
+        let Some(name) = root.str_at(&["metadata", "name"]).map(str::to_string) else { continue };
+        if api.starts_with("source.toolkit.fluxcd.io/") && kind == "GitRepository" {
+            if let Some(url) = root.str_at(&["spec", "url"]) {
+                sources.push((namespace, name, url.to_string()));
+            }
+            continue;
+        }
+        if !(api.starts_with("kustomize.toolkit.fluxcd.io/") && kind == "Kustomization") {
+            continue;
+        }
+        let spec = |k: &str| root.str_at(&["spec", k]).map(str::to_string);
+        let target_namespace = spec("targetNamespace").filter(|s| !s.is_empty());
+        let name_prefix = spec("namePrefix").unwrap_or_default();
+        let name_suffix = spec("nameSuffix").unwrap_or_default();
+        if target_namespace.is_none() && name_prefix.is_empty() && name_suffix.is_empty() {
+            continue;
+        }
+        let pos = ["targetNamespace", "namePrefix", "nameSuffix"]
+            .iter()
+            .find_map(|k| root.at(&["spec", k]))
+            .map_or(root.pos, |n| n.pos);
+        kustomizations.push(FluxKustomization {
+            repo: repo.to_string(),
+            file: file.to_string(),
+            pos,
+            namespace: namespace.clone(),
+            name,
+            source_kind: root.str_at(&["spec", "sourceRef", "kind"]).unwrap_or("").to_string(),
+            source_name: root.str_at(&["spec", "sourceRef", "name"]).unwrap_or("").to_string(),
+            source_namespace: root.str_at(&["spec", "sourceRef", "namespace"]).map_or(namespace, str::to_string),
+            path: spec("path").unwrap_or_default(),
+            target_namespace,
+            name_prefix,
+            name_suffix,
+        });
+    }
+}
+
+/// Check the SealedSecrets that Flux Kustomizations move (`targetNamespace`) or rename (`namePrefix`,
+/// `nameSuffix`) with the label they get on the cluster. The source repository is found through the
+/// Kustomization's GitRepository and its URL; sources outside the workspace are skipped.
+pub(crate) fn check_flux(
+    ws: &crate::workspace::Workspace,
+    kustomizations: &[FluxKustomization],
+    sources: &[FluxSource],
+    files: &[FileReport],
+    opts: &SealOptions,
+    sink: &mut Sink,
+) {
+    let mut seen = Seen::new();
+    let mut covered = Covered::new();
+    for k in kustomizations {
+        if k.source_kind != "GitRepository" || k.path.contains("${") {
+            continue;
+        }
+        let url = sources.iter().find(|(ns, name, _)| *ns == k.source_namespace && *name == k.source_name);
+        let source_repo = match url {
+            Some((_, _, url)) => ws.repo_for_url(url),
+            // A lone repository's own GitRepository is often defined outside it (bootstrap).
+            None if ws.repos.len() == 1 => ws.repos.first(),
+            None => None,
+        };
+        let (Some(source_repo), Some(at_repo)) = (source_repo, ws.repo(&k.repo)) else {
+            tracing::debug!(kustomization = %k.name, "Flux source outside the workspace: not checked");
+            continue;
+        };
+        let Ok(path) = crate::source::normalize(k.path.trim_start_matches("./")) else { continue };
+        let rendered = match kustomize::build(&source_repo.snapshot, &path, &Options::flux()) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::debug!(kustomization = %k.name, path, error = %e, "Flux path does not build; not checked");
+                continue;
+            }
+        };
+        for res in rendered.resources.iter().filter(|r| r.kind() == "SealedSecret") {
+            let Some(origin) = &res.origin else { continue };
+            let mut obj = res.obj.clone();
+            if let Some(meta) = obj.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+                if let Some(ns) = &k.target_namespace {
+                    meta.insert("namespace".into(), serde_json::Value::String(ns.clone()));
+                }
+                let name = meta.get("name").and_then(|n| n.as_str()).unwrap_or("").to_string();
+                meta.insert(
+                    "name".into(),
+                    serde_json::Value::String(format!("{}{name}{}", k.name_prefix, k.name_suffix)),
+                );
+            }
+            let landing = Landing {
+                origin_repo: &source_repo.name,
+                origin,
+                at_repo,
+                at_file: &k.file,
+                at_pos: k.pos,
+                how: format!("when Flux Kustomization {}/{} applies it", k.namespace, k.name),
+                opts,
+            };
+            check_rendered_sealed(&landing, &res.all_names(), &obj, files, &mut seen, &mut covered, sink);
+        }
+    }
+    answer_namespace_unset(&covered, sink);
 }
 
 /// A JSON value as a YAML node (strings quoted, so they stay strings).
