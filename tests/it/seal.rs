@@ -186,6 +186,15 @@ fn no_plaintext_appears_in_any_output() {
         }
     }
     assert_eq!(checked, 24);
+    // The example estate: every plaintext sealed in it starts with TEST-ONLY (examples/keys/reseal.sh), and the
+    // decrypt level opens every value through builds and Flux Kustomizations too.
+    for output in ["human", "json", "markdown"] {
+        let o = fleetgate(&["--log", "trace", "seal-check", "examples", "--output", output], &root());
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let all = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(all.contains("sealed value checked"));
+        assert!(!all.contains("TEST-ONLY"), "{output}: a plaintext value appears in the output");
+    }
 }
 
 #[test]
