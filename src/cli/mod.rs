@@ -6,6 +6,7 @@ mod bench;
 mod fleet;
 mod lint;
 mod render;
+mod seal_check;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
@@ -61,6 +62,8 @@ pub enum Command {
     Diff(fleet::ChangeArgs),
     /// Render a kustomization directory natively, as `kubectl kustomize` prints it.
     Render(render::RenderArgs),
+    /// Check that no plaintext Secret is committed and that every SealedSecret unseals where it lands.
+    SealCheck(seal_check::SealCheckArgs),
     /// Run a kustomize conformance corpus and report byte-identical / semantic / failed cases.
     Conformance(render::ConformanceArgs),
     /// Benchmarks: `fleetgate bench render` compares the native renderer with kubectl kustomize.
@@ -109,6 +112,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => fleet::check(args, cli.color),
         Command::Affected(args) => fleet::affected(args),
         Command::Diff(args) => fleet::diff(args, cli.color),
+        Command::SealCheck(args) => seal_check::run(args, cli.color),
         Command::Conformance(args) => render::conformance(args),
         Command::Bench { command: BenchCommand::Render(args) } => bench::bench(args),
         Command::Bench { command: BenchCommand::Fleet(args) } => bench::bench_fleet(args),

@@ -163,6 +163,9 @@ pub struct Config {
     pub secrets: BTreeMap<String, SecretRef>,
     #[serde(default)]
     pub store: StoreConfig,
+    /// Seal-check settings: cluster groups and their sealing keys, paths allowed to hold plaintext Secrets.
+    #[serde(default)]
+    pub seal_check: crate::steps::seal_check::SealCheckConfig,
     /// The directory the config file is in; relative paths resolve against it.
     #[serde(skip)]
     pub base_dir: PathBuf,

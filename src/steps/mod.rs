@@ -1,3 +1,4 @@
 //! Pipeline steps, one module each.
 
 pub mod lint;
+pub mod seal_check;

@@ -5,4 +5,5 @@ mod examples;
 mod fleet;
 mod lint_cli;
 mod render;
+mod seal;
 mod support;
