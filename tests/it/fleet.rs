@@ -329,18 +329,6 @@ fn affected_is_exact_on_scripted_changes() {
     eprintln!("{}", table.join("\n"));
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let t = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_tree(&e.path(), &t);
-        } else {
-            std::fs::copy(e.path(), t).unwrap();
-        }
-    }
-}
-
 /// The README's first command.
 #[test]
 fn quickstart_check_demo() {

@@ -17,7 +17,7 @@ fn examples_lint_clean_at_a_git_revision() {
     // The example estate lives in a subdirectory of this repository; --rev reads it from git objects.
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("estate");
-    copy_dir(&root().join("examples"), &copy);
+    copy_tree(&root().join("examples"), &copy);
     git(dir.path(), &["init", "-q"]);
     git(dir.path(), &["add", "-A"]);
     git(dir.path(), &["commit", "-qm", "estate"]);
@@ -31,19 +31,6 @@ fn examples_lint_clean_at_a_git_revision() {
     let o = fleetgate(&["lint", "estate"], dir.path());
     assert_eq!(o.status.code(), Some(1), "the working tree has a broken file");
     assert!(stdout(&o).contains("fleet:clusters/broken.yaml:2:1: error[yaml-parse]"), "{}", stdout(&o));
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

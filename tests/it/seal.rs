@@ -618,22 +618,10 @@ fn sealed_secrets_are_checked_where_kustomize_builds_land_them() {
     assert!(stdout(&o).contains("unset/sealed.yaml:6:3: warning[namespace-unset]"), "{}", stdout(&o));
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).unwrap();
-        }
-    }
-}
-
 #[test]
 fn a_flux_target_namespace_that_moves_a_sealed_secret_is_caught_across_repositories() {
     let t = tempfile::tempdir().unwrap();
-    copy_dir(&root().join("examples"), t.path());
+    copy_tree(&root().join("examples"), t.path());
     let sync = t.path().join("hub-and-spoke/gitops-workloads/prod-eu/payment-app/sync.yaml");
     let text = std::fs::read_to_string(&sync).unwrap();
     std::fs::write(&sync, text.replace("targetNamespace: payments\n", "targetNamespace: payments-eu\n")).unwrap();
