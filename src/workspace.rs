@@ -109,7 +109,7 @@ pub fn open_snapshot(path: &Path, rev: Option<&str>) -> Result<Snapshot, Workspa
         if !path.is_dir() {
             return Err(WorkspaceError::NotADir { path: path.display().to_string() });
         }
-        return Ok(Snapshot::dir(path)?);
+        return Ok(Snapshot::dir_cached(path)?);
     };
     let (root, prefix) = git_root_and_prefix(path)?;
     let snap = Snapshot::git(&root, rev)?;

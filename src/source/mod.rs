@@ -151,6 +151,12 @@ impl Snapshot {
         Ok(Self::new(Arc::new(DirBackend::open(root.into())?)))
     }
 
+    /// A snapshot of a directory that does not change while it is read (one run of the CLI): lookups are
+    /// remembered.
+    pub fn dir_cached(root: impl Into<std::path::PathBuf>) -> Result<Self, SourceError> {
+        Ok(Self::new(Arc::new(DirBackend::open_cached(root.into())?)))
+    }
+
     /// A snapshot of a git revision (`main`, `v1.2`, a full or short SHA, `HEAD~1`, …) of a bare or non-bare
     /// repository.
     pub fn git(repo: impl AsRef<std::path::Path>, rev: &str) -> Result<Self, SourceError> {
