@@ -27,6 +27,7 @@ mod kustomization;
 mod output;
 mod substitution;
 
+pub(crate) use output::finding_line;
 pub use output::{render_human, render_json};
 
 use crate::manifest::Pos;
@@ -107,12 +108,18 @@ impl LintReport {
 }
 
 /// Collects findings during a lint run.
-pub(crate) struct Sink<'a> {
-    findings: Vec<Finding>,
-    disable: &'a [String],
+#[derive(Default)]
+pub(crate) struct Sink {
+    pub(crate) findings: Vec<Finding>,
+    /// Rule ids that are turned off.
+    disable: Vec<String>,
 }
 
-impl Sink<'_> {
+impl Sink {
+    pub(crate) fn new(disable: Vec<String>) -> Sink {
+        Sink { findings: Vec::new(), disable }
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn push(
         &mut self,
@@ -142,7 +149,7 @@ impl Sink<'_> {
 
 /// Lint every repository of the workspace. `progress` is called with (repo name, files so far).
 pub fn lint(ws: &Workspace, opts: &LintOptions) -> LintReport {
-    let mut sink = Sink { findings: Vec::new(), disable: &opts.disable };
+    let mut sink = Sink::new(opts.disable.clone());
     let idx = index::Index::build(ws, opts, &mut sink);
     kustomization::check(ws, &idx, &mut sink);
     flux::check(ws, &idx, opts, &mut sink);

@@ -17,25 +17,7 @@ pub fn render_human(report: &LintReport, multi_repo: bool, color: bool) -> Strin
     let reset = paint(RESET);
     let mut out = String::new();
     for f in &report.findings {
-        let sev_color = match f.severity {
-            Severity::Error => paint(RED),
-            Severity::Warning => paint(YELLOW),
-            Severity::Info => paint(BLUE),
-        };
-        let repo = if multi_repo { format!("{}:", f.repo) } else { String::new() };
-        let object = f.object.as_ref().map(|o| format!("{}{o}{reset}: ", paint(BOLD))).unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "{}{repo}{}:{}:{}{reset}: {sev_color}{}{reset}{}[{}]{reset} {object}{}",
-            paint(BOLD),
-            f.file,
-            f.line,
-            f.col,
-            f.severity.as_str(),
-            paint(DIM),
-            f.rule,
-            f.message
-        );
+        out.push_str(&finding_line(f, multi_repo, color));
     }
     let errors = report.count(Severity::Error);
     let warnings = report.count(Severity::Warning);
@@ -54,6 +36,31 @@ pub fn render_human(report: &LintReport, multi_repo: bool, color: bool) -> Strin
         if report.repos == 1 { "y" } else { "ies" }
     );
     out
+}
+
+/// One finding as a line: `repo:file:line:col: severity[rule] object: message` (the repository only when
+/// several are involved), colored when asked.
+pub(crate) fn finding_line(f: &super::Finding, multi_repo: bool, color: bool) -> String {
+    let paint = |code: &'static str| if color { code } else { "" };
+    let reset = paint(RESET);
+    let sev_color = match f.severity {
+        Severity::Error => paint(RED),
+        Severity::Warning => paint(YELLOW),
+        Severity::Info => paint(BLUE),
+    };
+    let repo = if multi_repo && !f.repo.is_empty() { format!("{}:", f.repo) } else { String::new() };
+    let object = f.object.as_ref().map(|o| format!("{}{o}{reset}: ", paint(BOLD))).unwrap_or_default();
+    format!(
+        "{}{repo}{}:{}:{}{reset}: {sev_color}{}{reset}{}[{}]{reset} {object}{}\n",
+        paint(BOLD),
+        f.file,
+        f.line,
+        f.col,
+        f.severity.as_str(),
+        paint(DIM),
+        f.rule,
+        f.message
+    )
 }
 
 fn plural(n: usize) -> &'static str {

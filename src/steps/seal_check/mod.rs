@@ -228,35 +228,7 @@ impl SealReport {
     }
 }
 
-/// Collects findings.
-pub(crate) struct Sink {
-    findings: Vec<Finding>,
-}
-
-impl Sink {
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn push(
-        &mut self,
-        severity: Severity,
-        rule: &'static str,
-        repo: &str,
-        file: &str,
-        pos: Pos,
-        object: Option<String>,
-        message: String,
-    ) {
-        self.findings.push(Finding {
-            repo: repo.to_string(),
-            file: file.to_string(),
-            line: pos.line,
-            col: pos.col,
-            severity,
-            rule,
-            object,
-            message,
-        });
-    }
-}
+pub(crate) use crate::steps::lint::Sink;
 
 fn is_yaml(path: &str) -> bool {
     path.ends_with(".yaml") || path.ends_with(".yml")
@@ -264,7 +236,7 @@ fn is_yaml(path: &str) -> bool {
 
 /// Check every repository of the workspace.
 pub fn check(ws: &Workspace, opts: &SealOptions) -> SealReport {
-    let mut sink = Sink { findings: Vec::new() };
+    let mut sink = Sink::default();
     let mut report = SealReport { repos: ws.repos.len(), ..SealReport::default() };
     check_groups(opts, &mut sink, &mut report);
     let mut flux_kustomizations = Vec::new();

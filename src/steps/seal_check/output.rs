@@ -6,10 +6,8 @@ use crate::steps::lint::Severity;
 use std::fmt::Write;
 
 const RED: &str = "\x1b[1;31m";
-const YELLOW: &str = "\x1b[1;33m";
 const GREEN: &str = "\x1b[1;32m";
 const DIM: &str = "\x1b[2m";
-const BOLD: &str = "\x1b[1m";
 const RESET: &str = "\x1b[0m";
 
 fn plural(n: usize) -> &'static str {
@@ -65,25 +63,7 @@ pub fn render_human(report: &SealReport, multi_repo: bool, color: bool) -> Strin
         let _ = writeln!(out, "{}{l}{reset}", paint(DIM));
     }
     for f in &report.findings {
-        let sev_color = match f.severity {
-            Severity::Error => paint(RED),
-            Severity::Warning => paint(YELLOW),
-            Severity::Info => paint(DIM),
-        };
-        let repo = if multi_repo && !f.repo.is_empty() { format!("{}:", f.repo) } else { String::new() };
-        let object = f.object.as_ref().map(|o| format!("{}{o}{reset}: ", paint(BOLD))).unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "{}{repo}{}:{}:{}{reset}: {sev_color}{}{reset}{}[{}]{reset} {object}{}",
-            paint(BOLD),
-            f.file,
-            f.line,
-            f.col,
-            f.severity.as_str(),
-            paint(DIM),
-            f.rule,
-            f.message
-        );
+        out.push_str(&crate::steps::lint::finding_line(f, multi_repo, color));
     }
     let (errors, warnings, _) = counts(report);
     let verdict = if errors > 0 { format!("{}FAIL{reset}", paint(RED)) } else { format!("{}ok{reset}", paint(GREEN)) };

@@ -177,7 +177,7 @@ fn check_rendered_sealed(
     let ctx = Ctx { repo: l.origin_repo, file: l.origin, opts: l.opts, groups: &groups, allowed: false };
     let node = node_from_json(obj);
     // File-level findings (shape, annotations) were reported with the file already.
-    let mut tmp = Sink { findings: Vec::new() };
+    let mut tmp = Sink::default();
     let mut docs: Vec<DocReport> = Vec::new();
     check_node(&ctx, file_doc.index, &node, &mut tmp, &mut docs, 0);
     let Some(first) = docs.first() else { return };

@@ -41,7 +41,7 @@ fn opts_with(ring: Keyring) -> SealOptions {
 }
 
 fn run(text: &str, opts: &SealOptions) -> (FileReport, Vec<Finding>) {
-    let mut sink = Sink { findings: Vec::new() };
+    let mut sink = Sink::default();
     let fr = check_text("repo", "f.yaml", text, opts, &mut sink, true);
     (fr, sink.findings)
 }
@@ -283,7 +283,7 @@ fn certificate_warnings_for_expiry_and_key_size() {
     assert_eq!(c.subject_cn.as_deref(), Some("fleetgate-examples"));
     let mut opts = opts_with(ring);
     let findings = |opts: &SealOptions| {
-        let mut sink = Sink { findings: Vec::new() };
+        let mut sink = Sink::default();
         let mut report = SealReport::default();
         check_groups(opts, &mut sink, &mut report);
         sink.findings.iter().map(|f| f.rule).collect::<Vec<_>>()
@@ -413,7 +413,7 @@ fn every_vector_gives_exactly_the_expected_result_at_every_level() {
         let opts = SealOptions { groups, render: false, ..SealOptions::default() };
         for (file, fe) in expect["files"].as_object().unwrap() {
             let text = std::fs::read_to_string(dir.join(file)).unwrap();
-            let mut sink = Sink { findings: Vec::new() };
+            let mut sink = Sink::default();
             let fr = check_text("vectors", file, &text, &opts, &mut sink, false);
             let json = serde_json::to_value(&fr).unwrap();
             bad.extend(compare(file, &json, fe, level));
