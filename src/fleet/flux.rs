@@ -7,7 +7,7 @@ use crate::kustomize::{self, KUSTOMIZATION_FILES, Options, emit};
 use crate::manifest::{self, Limits};
 use crate::source::{Access, Snapshot, join};
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// The annotation that turns substitution off for one object.
 pub const SUBSTITUTE_ANNOTATION: &str = "kustomize.toolkit.fluxcd.io/substitute";
@@ -72,6 +72,7 @@ pub struct Built {
 pub fn build(snap: &Snapshot, dir: &str, spec: &BuildSpec) -> Built {
     let probe = snap.fork();
     let (overlay, mut deps) = match kustomization_override(&probe, dir, spec) {
+        Ok(files) if files.is_empty() => (snap.clone(), probe.access()),
         Ok(files) => (probe.with_files(files), probe.access()),
         Err(e) => return Built { objects: Err(e), deps: probe.access() },
     };
@@ -101,7 +102,8 @@ fn kustomization_override(snap: &Snapshot, dir: &str, spec: &BuildSpec) -> Resul
         || spec.name_prefix.is_some()
         || spec.name_suffix.is_some();
     let (path, mut k) = match &existing {
-        Some(p) if !needs_edit => return Ok(BTreeMap::from([(p.clone(), snap.read(p).map_err(|e| e.to_string())?)])),
+        // Built as it is: nothing to write.
+        Some(_) if !needs_edit => return Ok(BTreeMap::new()),
         Some(p) => {
             let text = snap.read_string(p).map_err(|e| e.to_string())?;
             let limits = Limits { duplicate_keys_last_wins: true, ..Limits::default() };
@@ -230,21 +232,6 @@ pub fn substitute(text: &str, vars: &BTreeMap<String, String>) -> Result<String,
     }
     out.push_str(&text[last..]);
     Ok(out)
-}
-
-/// Variables a set of objects needs (for reports).
-pub fn variables(text: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut rest = text;
-    while let Some(i) = rest.find("${") {
-        let after = &rest[i + 2..];
-        let end = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
-        if end > 0 && !(i > 0 && rest.as_bytes()[i - 1] == b'$') {
-            out.insert(after[..end].to_string());
-        }
-        rest = &after[end..];
-    }
-    out
 }
 
 #[cfg(test)]

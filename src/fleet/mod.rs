@@ -423,20 +423,10 @@ fn decode_b64(s: &str) -> Option<String> {
 }
 
 fn find_object(done: &FleetRender, cluster: &str, kind: &str, ns: &str, name: &str) -> Option<Value> {
-    done.roots
-        .iter()
-        .filter(|r| r.root.cluster == cluster)
-        .filter_map(|r| r.objects.as_ref().ok())
-        .flatten()
-        .find(|o| {
-            text_at(o, &["kind"]) == Some(kind)
-                && text_at(o, &["metadata", "name"]) == Some(name)
-                && text_at(o, &["metadata", "namespace"]).unwrap_or("default") == ns
-        })
-        .cloned()
+    find_source(done, cluster, kind, ns, name).map(|(o, _)| o)
 }
 
-/// A source object on `cluster`, and the repository of the root that rendered it.
+/// An object on `cluster` (a source, a ConfigMap, …), and the repository of the root that rendered it.
 fn find_source(done: &FleetRender, cluster: &str, kind: &str, ns: &str, name: &str) -> Option<(Value, String)> {
     done.roots.iter().filter(|r| r.root.cluster == cluster).find_map(|r| {
         r.objects

@@ -159,6 +159,16 @@ struct Builder<'a> {
     stack: Vec<String>,
 }
 
+/// The load restrictor: with `restrict_to` (a kustomization directory), a file outside it is refused.
+pub(crate) fn check_restricted(path: &str, restrict_to: Option<&str>) -> Result<(), RenderError> {
+    if let Some(root) = restrict_to
+        && !(root.is_empty() || path.starts_with(&format!("{root}/")))
+    {
+        return Err(err(format!("security; file '{}' is not in or below '{}'", show(path), show(root))));
+    }
+    Ok(())
+}
+
 /// Display a repository path as kustomize would (absolute-looking).
 pub(crate) fn show(path: &str) -> String {
     format!("/{path}")
@@ -386,12 +396,7 @@ impl Builder<'_> {
     }
 
     fn check_restrictor(&self, dir: &str, path: &str) -> Result<(), RenderError> {
-        if let Some(root) = self.restrict_to(dir)
-            && !(root.is_empty() || path.starts_with(&format!("{root}/")))
-        {
-            return Err(err(format!("security; file '{}' is not in or below '{}'", show(path), show(root))));
-        }
-        Ok(())
+        check_restricted(path, self.restrict_to(dir))
     }
 
     /// The resources of a manifest file (Lists expanded), parsed once per tree.

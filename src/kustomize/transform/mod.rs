@@ -437,11 +437,7 @@ fn load_replacements(
         };
         let full =
             crate::source::join(dir, path).map_err(|m| err(format!("{kfile}: replacements path {path:?}: {m}")))?;
-        if let Some(root) = restrict_to
-            && !(root.is_empty() || full.starts_with(&format!("{root}/")))
-        {
-            return Err(err(format!("security; file '/{full}' is not in or below '/{root}'")));
-        }
+        super::build::check_restricted(&full, restrict_to)?;
         let text = snap.read_string(&full).map_err(|m| err(m.to_string()))?;
         let docs = crate::manifest::parse(&full, &text, &crate::manifest::Limits::default())
             .map_err(|m| err(m.to_string()))?;

@@ -38,11 +38,7 @@ fn read_patch_file(
     restrict_to: Option<&str>,
 ) -> Result<(String, String), RenderError> {
     let full = join(dir, path).map_err(|m| err(format!("{kfile}: patch path {path:?}: {m}")))?;
-    if let Some(root) = restrict_to
-        && !(root.is_empty() || full.starts_with(&format!("{root}/")))
-    {
-        return Err(err(format!("security; file '/{full}' is not in or below '/{root}'")));
-    }
+    super::super::build::check_restricted(&full, restrict_to)?;
     let text = snap.read_string(&full).map_err(|m| err(format!("{kfile}: patch {path:?}: {m}")))?;
     Ok((full, text))
 }

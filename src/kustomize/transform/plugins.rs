@@ -30,11 +30,7 @@ pub(crate) fn load(
         let path = join(dir, entry).map_err(|e| err(format!("{kfile}: {entry:?}: {e}")))?;
         match snap.kind(&path).map_err(|e| err(e.to_string()))? {
             Some(EntryKind::File) => {
-                if let Some(root) = restrict_to
-                    && !(root.is_empty() || path.starts_with(&format!("{root}/")))
-                {
-                    return Err(err(format!("security; file '/{path}' is not in or below '/{root}'")));
-                }
+                super::super::build::check_restricted(&path, restrict_to)?;
                 let text = snap.read_string(&path).map_err(|e| err(e.to_string()))?;
                 out.extend(parse(&path, &text)?);
             }
