@@ -104,6 +104,9 @@ pub fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // kube, octocrab, reqwest and the AWS SDK all use rustls; several crypto providers are linked, so pick one
+    // before any client exists (kube panics otherwise). An error only means one is installed already.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let cli = Cli::parse();
     init_logging(cli.log.as_deref());
     let result = match &cli.command {
