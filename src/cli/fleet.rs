@@ -221,3 +221,99 @@ pub fn check(args: &ChangeArgs, color: ColorChoice) -> anyhow::Result<ExitCode> 
     let failed = report.has_errors() || cmp.clusters.values().any(|c| !c.errors.is_empty());
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
+
+#[derive(Debug, clap::Args)]
+pub struct ClustersArgs {
+    /// A repository, or a directory holding a fleetgate.yaml.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// The estate's config; by default PATH/fleetgate.yaml when it exists.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// A git revision to render instead of the files on disk.
+    #[arg(long)]
+    pub rev: Option<String>,
+    /// Print every object of every cluster too.
+    #[arg(long)]
+    pub objects: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = super::Output::Human)]
+    pub output: super::Output,
+}
+
+/// `fleetgate clusters`: every cluster, its sync roots (what produces them, from where) and what they render.
+pub fn clusters(args: &ClustersArgs) -> anyhow::Result<ExitCode> {
+    let config_path = args.config.clone().or_else(|| {
+        let p = args.path.join(CONFIG_FILE);
+        p.is_file().then_some(p)
+    });
+    let config = config_path.as_ref().map(|p| Config::load(p)).transpose()?;
+    let ws = match &config {
+        Some(c) => Workspace::from_config(c, args.rev.as_deref())?,
+        None => Workspace::single(&args.path, args.rev.as_deref())?,
+    };
+    let render = crate::fleet::render(&ws, config.as_ref());
+    let mut failed = 0;
+    let mut by_cluster: BTreeMap<&str, Vec<&crate::fleet::RootRender>> = BTreeMap::new();
+    for r in &render.roots {
+        by_cluster.entry(&r.root.cluster).or_default().push(r);
+        failed += usize::from(r.objects.is_err());
+    }
+    if args.output == super::Output::Json {
+        let clusters: Vec<serde_json::Value> = by_cluster
+            .iter()
+            .map(|(c, roots)| {
+                serde_json::json!({
+                    "cluster": c,
+                    "syncRoots": roots.iter().map(|r| serde_json::json!({
+                        "name": r.root.name,
+                        "reconciler": r.root.reconciler,
+                        "repo": r.root.repo,
+                        "path": r.root.path,
+                        "pinned": r.root.pinned,
+                        "objects": r.objects.as_ref().ok().map(|o| {
+                            o.iter().map(crate::fleet::object_key).collect::<Vec<_>>()
+                        }),
+                        "error": r.objects.as_ref().err(),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let out = serde_json::json!({ "clusters": clusters, "notRendered": render.external });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        for (c, roots) in &by_cluster {
+            let n: usize = roots.iter().filter_map(|r| r.objects.as_ref().ok()).map(Vec::len).sum();
+            println!("{c}: {n} objects from {} sync root{}", roots.len(), if roots.len() == 1 { "" } else { "s" });
+            for r in roots {
+                let via = if r.root.reconciler != r.root.cluster {
+                    format!(" [reconciled on {}]", r.root.reconciler)
+                } else {
+                    String::new()
+                };
+                let pin = r.root.pinned.as_deref().map(|p| format!(" @{p}")).unwrap_or_default();
+                match &r.objects {
+                    Ok(o) => {
+                        println!("  {}{pin}{via}: {} objects", r.root.label(), o.len());
+                        if args.objects {
+                            for obj in o {
+                                println!("    {}", crate::fleet::object_key(obj));
+                            }
+                        }
+                    }
+                    Err(e) => println!("  {}{pin}{via}: error: {e}", r.root.label()),
+                }
+            }
+        }
+        for e in &render.external {
+            println!("not rendered: {e}");
+        }
+        println!(
+            "{} clusters, {} sync roots, {failed} failing, {} not rendered",
+            by_cluster.len(),
+            render.roots.len(),
+            render.external.len()
+        );
+    }
+    Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}

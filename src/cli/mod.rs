@@ -58,6 +58,9 @@ pub enum Command {
     Check(fleet::ChangeArgs),
     /// The clusters (and sync roots) a change affects, from a full comparison of rendered objects.
     Affected(fleet::ChangeArgs),
+    /// Every cluster of the fleet, its sync roots (Flux Kustomizations, Argo CD Applications and ApplicationSets,
+    /// cluster directories) and what each renders.
+    Clusters(fleet::ClustersArgs),
     /// Per-cluster, per-object diff of what a change does (secret values masked).
     Diff(fleet::ChangeArgs),
     /// Render a kustomization directory natively, as `kubectl kustomize` prints it.
@@ -115,6 +118,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => fleet::check(args, cli.color),
         Command::Affected(args) => fleet::affected(args),
         Command::Diff(args) => fleet::diff(args, cli.color),
+        Command::Clusters(args) => fleet::clusters(args),
         Command::SealCheck(args) => seal_check::run(args, cli.color),
         Command::Conformance(args) => render::conformance(args),
         Command::Bench { command: BenchCommand::Render(args) } => bench::bench(args),

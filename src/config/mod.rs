@@ -69,6 +69,10 @@ pub struct ClusterRoots {
     pub repo: String,
     /// Globs (`*` matches one path segment, `**` any number) of plain kustomization directories.
     pub paths: Vec<String>,
+    /// The cluster's name when `paths` names one directory (an Argo CD hub's bootstrap, say); by default a
+    /// directory's last segment names its cluster.
+    #[serde(default)]
+    pub cluster: Option<String>,
 }
 
 /// One Argo CD destination cluster.

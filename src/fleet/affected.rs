@@ -43,7 +43,7 @@ pub struct Comparison {
 fn touched(root: &RootRender, changed: &BTreeMap<String, Vec<ChangedPath>>) -> bool {
     root.deps
         .iter()
-        .any(|(repo, access)| changed.get(repo).is_some_and(|paths| paths.iter().any(|c| access.touches(&c.path))))
+        .any(|(repo, access)| changed.get(repo).is_some_and(|paths| paths.iter().any(|c| access.touches_change(c))))
 }
 
 /// Render the fleet at base, then at head reusing every root the change cannot touch, and compare.

@@ -26,6 +26,11 @@ pub struct BuildSpec {
     pub substitute: Option<BTreeMap<String, String>>,
     pub common_labels: BTreeMap<String, String>,
     pub common_annotations: BTreeMap<String, String>,
+    /// Further kustomization fields to write (Argo CD's `commonLabels`, `commonAnnotations`, `replicas`); maps
+    /// are merged into the kustomization's own, lists appended.
+    pub kustomize_extra: BTreeMap<String, Value>,
+    /// Set for Argo CD sync roots: how the root is built instead of as a Flux Kustomization.
+    pub argo: Option<super::argo::ArgoBuild>,
 }
 
 impl BuildSpec {
@@ -50,6 +55,8 @@ impl BuildSpec {
             substitute: post.map(|p| map(p.get("substitute"))),
             common_labels: map(spec.and_then(|s| s.get("commonMetadata")).and_then(|c| c.get("labels"))),
             common_annotations: map(spec.and_then(|s| s.get("commonMetadata")).and_then(|c| c.get("annotations"))),
+            kustomize_extra: BTreeMap::new(),
+            argo: None,
         }
     }
 }
@@ -70,13 +77,18 @@ pub struct Built {
 
 /// Build directory `dir` of `snap` as kustomize-controller builds a Kustomization with `spec`.
 pub fn build(snap: &Snapshot, dir: &str, spec: &BuildSpec) -> Built {
+    build_with(snap, dir, spec, &Options::flux())
+}
+
+/// [`build`] with other kustomize options (Argo CD builds with kustomize's defaults).
+pub fn build_with(snap: &Snapshot, dir: &str, spec: &BuildSpec, options: &Options) -> Built {
     let probe = snap.fork();
     let (overlay, mut deps) = match kustomization_override(&probe, dir, spec) {
         Ok(files) if files.is_empty() => (snap.clone(), probe.access()),
         Ok(files) => (probe.with_files(files), probe.access()),
         Err(e) => return Built { objects: Err(e), deps: probe.access() },
     };
-    let (result, build_deps) = kustomize::build_tracked(&overlay, dir, &Options::flux());
+    let (result, build_deps) = kustomize::build_tracked(&overlay, dir, options);
     deps.reads.extend(build_deps.reads);
     deps.lists.extend(build_deps.lists);
     let objects = result
@@ -100,7 +112,8 @@ fn kustomization_override(snap: &Snapshot, dir: &str, spec: &BuildSpec) -> Resul
         || !spec.images.is_empty()
         || !spec.components.is_empty()
         || spec.name_prefix.is_some()
-        || spec.name_suffix.is_some();
+        || spec.name_suffix.is_some()
+        || !spec.kustomize_extra.is_empty();
     let (path, mut k) = match &existing {
         // Built as it is: nothing to write.
         Some(_) if !needs_edit => return Ok(BTreeMap::new()),
@@ -144,6 +157,17 @@ fn kustomization_override(snap: &Snapshot, dir: &str, spec: &BuildSpec) -> Resul
     }
     if let Some(s) = &spec.name_suffix {
         k.insert("nameSuffix".into(), Value::String(s.clone()));
+    }
+    for (key, extra) in &spec.kustomize_extra {
+        match (k.get_mut(key), extra) {
+            (Some(Value::Object(mine)), Value::Object(more)) => {
+                mine.extend(more.iter().map(|(a, b)| (a.clone(), b.clone())));
+            }
+            (Some(Value::Array(mine)), Value::Array(more)) => mine.extend(more.iter().cloned()),
+            _ => {
+                k.insert(key.clone(), extra.clone());
+            }
+        }
     }
     // JSON is YAML: the renderer reads it like any kustomization file.
     let text = serde_json::to_vec(&Value::Object(k)).map_err(|e| e.to_string())?;

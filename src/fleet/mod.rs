@@ -1,13 +1,16 @@
 //! The fleet: which clusters exist, what lands on each (and from which sync root), and which of them a change
-//! affects. Flux today: `clusters/<name>/flux-system` entrypoints (the Kustomization of `gotk-sync.yaml`),
-//! configured cluster root directories, and every Flux Kustomization found in rendered output, recursively,
-//! across repositories (sources matched by URL); `spec.kubeConfig.secretRef` sends a Kustomization's objects to
-//! another cluster.
+//! affects. Entrypoints are `clusters/<name>/flux-system` (the Kustomization of `gotk-sync.yaml`) and configured
+//! cluster root directories; from there every Flux Kustomization, Argo CD Application and ApplicationSet found in
+//! rendered output is followed, recursively, across repositories (sources matched by URL).
+//! `spec.kubeConfig.secretRef` sends a Kustomization's objects to another cluster; an Application's
+//! `destination` sends its objects to an Argo CD cluster (see [`argo`]).
 
 pub mod affected;
+pub mod argo;
 pub mod diff;
 pub mod flux;
 pub mod generate;
+mod gotmpl;
 
 use crate::config::Config;
 use crate::manifest::{self, Limits};
@@ -73,6 +76,8 @@ impl FleetRender {
 struct Pending {
     root: SyncRoot,
     object: Option<Value>,
+    /// Build settings known when the root was found (Argo CD roots); Flux roots resolve theirs later.
+    prepared: Option<Box<flux::BuildSpec>>,
 }
 
 /// Find the sync roots to start from: `flux-system` entrypoints and configured cluster directories.
@@ -106,6 +111,7 @@ fn entrypoints(ws: &Workspace, config: Option<&Config>) -> Vec<Pending> {
                             pinned: None,
                         },
                         object: Some(v),
+                        prepared: None,
                     });
                 }
             }
@@ -127,7 +133,7 @@ fn entrypoints(ws: &Workspace, config: Option<&Config>) -> Vec<Pending> {
         }
         for d in dirs {
             if roots.paths.iter().any(|g| crate::glob::matches(g, &d)) && !excluded(&d) {
-                let cluster = d.rsplit('/').next().unwrap_or(&d).to_string();
+                let cluster = roots.cluster.clone().unwrap_or_else(|| d.rsplit('/').next().unwrap_or(&d).to_string());
                 out.push(Pending {
                     root: SyncRoot {
                         cluster: cluster.clone(),
@@ -138,6 +144,7 @@ fn entrypoints(ws: &Workspace, config: Option<&Config>) -> Vec<Pending> {
                         pinned: None,
                     },
                     object: None,
+                    prepared: None,
                 });
             }
         }
@@ -234,7 +241,7 @@ pub fn render_with(
                     }
                 }
             }
-            build_parallel(ws, &mut batch);
+            build_parallel(ws, config, &mut batch);
             for (p, rendered, _) in batch {
                 let Some(rendered) = rendered else { continue };
                 let _ = &p;
@@ -256,8 +263,10 @@ pub fn render_with(
                                 pinned: None,
                             },
                             object: Some(o.clone()),
+                            prepared: None,
                         });
                     }
+                    queue.extend(argo_roots(ws, config, &rendered, objects));
                 }
                 out.roots.push(rendered);
             }
@@ -281,6 +290,66 @@ pub fn render_with(
     out
 }
 
+/// The Argo CD sync roots among a root's objects: each ApplicationSet (expanded on the cluster it lands on) and
+/// each source of each Application (its objects landing on the destination cluster).
+fn argo_roots(ws: &Workspace, config: Option<&Config>, rendered: &RootRender, objects: &[Value]) -> Vec<Pending> {
+    let hub = &rendered.root.cluster;
+    let mut out = Vec::new();
+    for o in objects {
+        if argo::is_application_set(o) {
+            let name = format!(
+                "ApplicationSet {}/{}",
+                text_at(o, &["metadata", "namespace"]).unwrap_or("argocd"),
+                text_at(o, &["metadata", "name"]).unwrap_or("")
+            );
+            let spec = flux::BuildSpec { argo: Some(argo::ArgoBuild::AppSet(o.clone())), ..flux::BuildSpec::default() };
+            out.push(Pending {
+                root: SyncRoot {
+                    cluster: hub.clone(),
+                    reconciler: hub.clone(),
+                    name,
+                    repo: rendered.root.repo.clone(),
+                    path: String::new(),
+                    pinned: None,
+                },
+                object: Some(o.clone()),
+                prepared: Some(Box::new(spec)),
+            });
+        } else if argo::is_application(o) {
+            let cluster = argo::destination_cluster(o, config, hub);
+            for src in argo::application_sources(o) {
+                let (repo, pinned) = match ws.repo_for_url(&src.repo_url) {
+                    Some(r) if src.chart.is_none() => {
+                        (r.name.clone(), argo::pinned_revision(&src.revision, &r.default_branch))
+                    }
+                    _ => {
+                        let what = match &src.chart {
+                            Some(c) => format!("Helm chart {c} from {} is not rendered", src.repo_url),
+                            None => format!("repoURL {} is not a configured repository", src.repo_url),
+                        };
+                        (what, None)
+                    }
+                };
+                let spec =
+                    flux::BuildSpec { argo: Some(argo::ArgoBuild::Source(src.build)), ..flux::BuildSpec::default() };
+                out.push(Pending {
+                    root: SyncRoot {
+                        cluster: cluster.clone(),
+                        reconciler: hub.clone(),
+                        name: src.name,
+                        repo,
+                        path: src.path,
+                        pinned,
+                    },
+                    object: Some(o.clone()),
+                    prepared: Some(Box::new(spec)),
+                });
+            }
+        }
+    }
+    out
+}
+
 enum RootOutcome {
     Resolved(SyncRoot, Box<flux::BuildSpec>),
     External(String),
@@ -289,6 +358,12 @@ enum RootOutcome {
 
 /// Find a root's repository (through its source) and build settings (with `substituteFrom` resolved).
 fn resolve_root(ws: &Workspace, config: Option<&Config>, done: &FleetRender, p: &Pending) -> RootOutcome {
+    if let Some(spec) = &p.prepared {
+        if ws.repo(&p.root.repo).is_none() {
+            return RootOutcome::External(format!("{} on {}: {}", p.root.name, p.root.reconciler, p.root.repo));
+        }
+        return RootOutcome::Resolved(p.root.clone(), spec.clone());
+    }
     let mut root = p.root.clone();
     let mut spec = flux::BuildSpec::default();
     if let Some(ks) = &p.object {
@@ -373,7 +448,7 @@ fn resolve_root(ws: &Workspace, config: Option<&Config>, done: &FleetRender, p: 
 type BatchItem = (Pending, Option<RootRender>, Option<(SyncRoot, flux::BuildSpec)>);
 
 /// Build the roots of a batch that need building, on every core.
-fn build_parallel(ws: &Workspace, batch: &mut [BatchItem]) {
+fn build_parallel(ws: &Workspace, config: Option<&Config>, batch: &mut [BatchItem]) {
     let todo: Vec<usize> = batch.iter().enumerate().filter(|(_, b)| b.2.is_some()).map(|(i, _)| i).collect();
     if todo.is_empty() {
         return;
@@ -390,7 +465,9 @@ fn build_parallel(ws: &Workspace, batch: &mut [BatchItem]) {
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|(i, root, object, spec)| (*i, build_root(ws, root.clone(), object.clone(), spec.clone())))
+                        .map(|(i, root, object, spec)| {
+                            (*i, build_root(ws, config, root.clone(), object.clone(), spec.clone()))
+                        })
                         .collect::<Vec<_>>()
                 })
             })
@@ -402,7 +479,34 @@ fn build_parallel(ws: &Workspace, batch: &mut [BatchItem]) {
     }
 }
 
-fn build_root(ws: &Workspace, root: SyncRoot, object: Option<Value>, spec: flux::BuildSpec) -> RootRender {
+fn build_root(
+    ws: &Workspace,
+    config: Option<&Config>,
+    root: SyncRoot,
+    object: Option<Value>,
+    spec: flux::BuildSpec,
+) -> RootRender {
+    match &spec.argo {
+        Some(argo::ArgoBuild::AppSet(appset)) => {
+            let (objects, deps) = argo::expand(ws, config, appset);
+            return RootRender { root, object, objects, deps, spec };
+        }
+        Some(argo::ArgoBuild::Source(src)) => {
+            let pinned = root.pinned.as_ref().and_then(|p| ws.pinned(&root.repo, p));
+            let built = match (ws.repo(&root.repo), pinned) {
+                (Some(_), Some(Ok(snap))) => argo::build_source(&snap, &root.path, src),
+                (Some(_), Some(Err(e))) => flux::Built { objects: Err(e), deps: Access::default() },
+                (Some(repo), None) => argo::build_source(&repo.snapshot, &root.path, src),
+                (None, _) => flux::Built {
+                    objects: Err(format!("repository {} is not in the workspace", root.repo)),
+                    deps: Access::default(),
+                },
+            };
+            let deps = BTreeMap::from([(root.repo.clone(), built.deps)]);
+            return RootRender { root, object, objects: built.objects, deps, spec };
+        }
+        None => {}
+    }
     let pinned = root.pinned.as_ref().and_then(|p| ws.pinned(&root.repo, p));
     let built = match (ws.repo(&root.repo), pinned) {
         (Some(_), Some(Ok(snap))) => flux::build(&snap, &root.path, &spec),

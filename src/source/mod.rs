@@ -95,13 +95,33 @@ pub struct Access {
 }
 
 impl Access {
-    /// True when a change to `path` could change what was observed.
+    /// True when any change to `path` (an edit, or the file appearing or disappearing) could change what was
+    /// observed: the path was read, or a directory above it was listed (a new file can create the directories
+    /// between, so every listed ancestor sees a new entry).
     pub fn touches(&self, path: &str) -> bool {
-        if self.reads.contains(path) {
-            return true;
+        self.reads.contains(path) || self.listed_ancestor(path)
+    }
+
+    /// [`Access::touches`] knowing what the change was: an edit in place changes no listing but its directory's
+    /// (a file's mode or type may show there), so only additions and deletions reach further up.
+    pub fn touches_change(&self, change: &ChangedPath) -> bool {
+        match change.kind {
+            ChangeKind::Modified => self.reads.contains(&change.path) || self.lists.contains(parent(&change.path)),
+            ChangeKind::Added | ChangeKind::Deleted => self.touches(&change.path),
         }
-        let parent = parent(path);
-        self.lists.contains(parent)
+    }
+
+    fn listed_ancestor(&self, path: &str) -> bool {
+        let mut d = parent(path);
+        loop {
+            if self.lists.contains(d) {
+                return true;
+            }
+            if d.is_empty() {
+                return false;
+            }
+            d = parent(d);
+        }
     }
 }
 

@@ -238,7 +238,12 @@ fn access_log_records_exactly_what_was_asked() {
     assert_eq!(access.lists.iter().map(String::as_str).collect::<Vec<_>>(), ["apps"]);
     assert!(access.touches("apps/base/deploy.yaml"));
     assert!(access.touches("apps/new")); // a new entry in a listed directory
-    assert!(!access.touches("apps/base/kustomization.yaml"));
+    // An edit below a listed directory changes no listing; a new file there may create a new entry in it.
+    let edit = ChangedPath { path: "apps/base/kustomization.yaml".into(), kind: ChangeKind::Modified };
+    assert!(!access.touches_change(&edit));
+    assert!(access.touches_change(&ChangedPath { kind: ChangeKind::Added, ..edit.clone() }));
+    assert!(access.touches("apps/new/deep/file.yaml"));
+    assert!(!access.touches("other/file.yaml"));
 
     let fork = snap.fork();
     assert_eq!(fork.access(), Access::default());

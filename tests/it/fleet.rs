@@ -262,6 +262,63 @@ fn changes() -> Vec<(&'static str, Vec<Op>)> {
                 "  - ../../base/cert-manager-missing\n",
             )],
         ),
+        // --- Argo CD: Applications and ApplicationSets on the argocd-hub cluster -------------------------
+        (
+            "ApplicationSet list generator drops a cluster",
+            vec![Replace(
+                "argocd/components/guestbook.yaml",
+                "          - cluster: prod-eu-west\n            env: prod\n",
+                "",
+            )],
+        ),
+        (
+            "ApplicationSet clusters selector narrowed",
+            vec![Replace(
+                "argocd/components/node-problem-detector.yaml",
+                "fleet.example.com/managed: \"true\"",
+                "fleet.example.com/env: prod",
+            )],
+        ),
+        (
+            "git files generator: a new cluster folder",
+            vec![
+                Write(
+                    "argocd/clusters/staging-us-east/config.json",
+                    "{\"cluster\": {\"name\": \"staging-us-east\", \"env\": \"staging\"}}\n",
+                ),
+                Write(
+                    "argocd/clusters/staging-us-east/kustomization.yaml",
+                    "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../services/cluster-config/base\n",
+                ),
+            ],
+        ),
+        (
+            "git directories generator: an overlay no cluster selects",
+            vec![Write(
+                "argocd/services/status-page/overlays/staging/kustomization.yaml",
+                "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../base\n",
+            )],
+        ),
+        (
+            "Argo app base change",
+            vec![Replace(
+                "argocd/services/guestbook/base/deployment.yaml",
+                "ks-guestbook-demo:0.2",
+                "ks-guestbook-demo:0.3",
+            )],
+        ),
+        (
+            "Argo app overlay change",
+            vec![Replace("argocd/services/guestbook/overlays/prod/kustomization.yaml", "count: 3", "count: 4")],
+        ),
+        (
+            "Argo cluster-only file",
+            vec![Replace("argocd/clusters/dev-us-east/kustomization.yaml", "region=us-east-1", "region=us-east-2")],
+        ),
+        (
+            "ApplicationSet template: destination namespace",
+            vec![Replace("argocd/components/status-page.yaml", "namespace: status-page", "namespace: status")],
+        ),
     ]
 }
 
@@ -336,7 +393,7 @@ fn quickstart_check_demo() {
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(0), "{out}\n{}", stderr(&o));
     assert!(out.contains("ok: 0 errors"), "{out}");
-    assert!(out.contains("12 of 18 clusters affected"), "{out}");
+    assert!(out.contains("12 of 21 clusters affected"), "{out}");
     assert!(out.contains("-      version: v1.16.2") && out.contains("+      version: v1.16.3"), "{out}");
     let o = fleetgate(&["check", "examples", "--demo", "--output", "markdown"], &crate::support::root());
     let out = stdout(&o);
