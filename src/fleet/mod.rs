@@ -37,12 +37,24 @@ pub struct SyncRoot {
     /// A git reference the source pins (`tag`, `commit`, or a branch other than the repository's default);
     /// `None` renders the workspace's revision.
     pub pinned: Option<String>,
+    /// A Flux Kustomization with `spec.suspend: true`: its changes wait until it is resumed.
+    pub suspended: bool,
 }
 
 impl SyncRoot {
     pub fn label(&self) -> String {
-        format!("{} ({}:{})", self.name, self.repo, if self.path.is_empty() { "." } else { &self.path })
+        format!(
+            "{} ({}:{}){}",
+            self.name,
+            self.repo,
+            if self.path.is_empty() { "." } else { &self.path },
+            if self.suspended { " [suspended]" } else { "" }
+        )
     }
+}
+
+fn is_suspended(v: &Value) -> bool {
+    v.get("spec").and_then(|s| s.get("suspend")).and_then(Value::as_bool).unwrap_or(false)
 }
 
 /// One sync root rendered.
@@ -109,6 +121,7 @@ fn entrypoints(ws: &Workspace, config: Option<&Config>) -> Vec<Pending> {
                             repo: repo.name.clone(),
                             path,
                             pinned: None,
+                            suspended: is_suspended(&v),
                         },
                         object: Some(v),
                         prepared: None,
@@ -142,6 +155,7 @@ fn entrypoints(ws: &Workspace, config: Option<&Config>) -> Vec<Pending> {
                         repo: repo.name.clone(),
                         path: d,
                         pinned: None,
+                        suspended: false,
                     },
                     object: None,
                     prepared: None,
@@ -261,6 +275,7 @@ pub fn render_with(
                                 repo: String::new(),
                                 path: spec_path(o),
                                 pinned: None,
+                                suspended: is_suspended(o),
                             },
                             object: Some(o.clone()),
                             prepared: None,
@@ -311,6 +326,7 @@ fn argo_roots(ws: &Workspace, config: Option<&Config>, rendered: &RootRender, ob
                     repo: rendered.root.repo.clone(),
                     path: String::new(),
                     pinned: None,
+                    suspended: false,
                 },
                 object: Some(o.clone()),
                 prepared: Some(Box::new(spec)),
@@ -340,6 +356,7 @@ fn argo_roots(ws: &Workspace, config: Option<&Config>, rendered: &RootRender, ob
                         repo,
                         path: src.path,
                         pinned,
+                        suspended: false,
                     },
                     object: Some(o.clone()),
                     prepared: Some(Box::new(spec)),

@@ -262,6 +262,21 @@ fn changes() -> Vec<(&'static str, Vec<Op>)> {
                 "  - ../../base/cert-manager-missing\n",
             )],
         ),
+        (
+            "suspended Kustomization with a change waiting",
+            vec![
+                Replace(
+                    "hub-and-spoke/gitops-workloads/prod-eu/payment-app/sync.yaml",
+                    "  prune: true\n",
+                    "  prune: true\n  suspend: true\n",
+                ),
+                Replace(
+                    "hub-and-spoke/gitops-workloads/prod-eu/payment-app/sync.yaml",
+                    "pay.example.com",
+                    "pay3.example.com",
+                ),
+            ],
+        ),
         // --- Argo CD: Applications and ApplicationSets on the argocd-hub cluster -------------------------
         (
             "ApplicationSet list generator drops a cluster",
@@ -368,6 +383,16 @@ fn affected_is_exact_on_scripted_changes() {
                 !cmp.clusters.get("prod-eu").is_some_and(|c| c.changed.iter().any(|k| k.contains("Deployment"))),
                 "{got:?}"
             );
+        }
+        if name == "suspended Kustomization with a change waiting" {
+            let prod = cmp.clusters.get("prod-eu").expect("prod-eu is affected");
+            assert!(
+                prod.sync_roots.iter().any(|r| r.contains("payment-app") && r.ends_with("[suspended]")),
+                "{prod:?}"
+            );
+        }
+        if name == "ApplicationSet list generator drops a cluster" {
+            assert_eq!(got.iter().map(|g| g.0.as_str()).collect::<Vec<_>>(), ["argocd-hub", "prod-eu-west"]);
         }
         if name == "source pinned to a missing branch" {
             assert!(
