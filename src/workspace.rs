@@ -156,3 +156,61 @@ fn git_root_and_prefix(path: &Path) -> Result<(PathBuf, String), WorkspaceError>
     let prefix = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/");
     Ok((canon_wd, prefix))
 }
+
+/// The workspace of one change: repository `changed` — and every repository that lives in the same git
+/// repository — at `rev`; the others at their default branch (`refs/heads/<branch>`, else `HEAD`) when they are
+/// git repositories, or as directories. `path_of` says where each repository is (its configured path, a
+/// mirror, a pre-receive quarantine view).
+pub fn for_change(
+    config: &Config,
+    changed: &str,
+    rev: &str,
+    path_of: &dyn Fn(&crate::config::RepoConfig) -> Option<PathBuf>,
+) -> Result<Workspace, WorkspaceError> {
+    let changed_cfg = config
+        .repo(changed)
+        .ok_or_else(|| WorkspaceError::NoPath { repo: changed.to_string(), config: config.file.clone() })?;
+    let changed_path = path_of(changed_cfg)
+        .ok_or_else(|| WorkspaceError::NoPath { repo: changed.to_string(), config: config.file.clone() })?;
+    let changed_root = git_root_and_prefix(&changed_path)?.0;
+    let mut repos = Vec::new();
+    for r in &config.repos {
+        let Some(path) = path_of(r) else { continue };
+        let shares = git_root_and_prefix(&path).ok().map(|(root, _)| root);
+        let snapshot = match shares {
+            Some(root) if root == changed_root => open_snapshot(&path, Some(rev))?,
+            Some(_) => open_snapshot(&path, Some(&format!("refs/heads/{}", r.default_branch)))
+                .or_else(|_| open_snapshot(&path, Some("HEAD")))?,
+            None => open_snapshot(&path, None)?,
+        };
+        repos.push(RepoView {
+            name: r.name.clone(),
+            role: Some(r.role),
+            snapshot,
+            url_keys: r.urls.iter().filter_map(|u| normalize_git_url(u)).collect(),
+            local: Some(path),
+            default_branch: r.default_branch.clone(),
+        });
+    }
+    Ok(Workspace { repos })
+}
+
+/// [`changed_paths`] for one change: only the repositories that live in the git repository of `changed`.
+pub fn changed_paths_for(
+    ws: &Workspace,
+    changed: &str,
+    base: &str,
+    head: &str,
+) -> Result<std::collections::BTreeMap<String, Vec<crate::source::ChangedPath>>, WorkspaceError> {
+    let Some(local) = ws.repo(changed).and_then(|r| r.local.clone()) else {
+        return Ok(Default::default());
+    };
+    let root = git_root_and_prefix(&local)?.0;
+    let same: Vec<RepoView> = ws
+        .repos
+        .iter()
+        .filter(|r| r.local.as_ref().and_then(|l| git_root_and_prefix(l).ok()).is_some_and(|(rt, _)| rt == root))
+        .cloned()
+        .collect();
+    changed_paths(&Workspace { repos: same }, base, head)
+}
