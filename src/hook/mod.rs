@@ -112,7 +112,13 @@ pub fn parse_updates(input: &str) -> Result<Vec<RefUpdate>, HookError> {
         } else {
             RefType::Other
         };
-        out.push(RefUpdate { old: old.to_string(), new: new.to_string(), refname: refname.to_string(), ref_type, kind });
+        out.push(RefUpdate {
+            old: old.to_string(),
+            new: new.to_string(),
+            refname: refname.to_string(),
+            ref_type,
+            kind,
+        });
     }
     Ok(out)
 }

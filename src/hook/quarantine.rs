@@ -36,7 +36,9 @@ impl QuarantineView {
                 if !dir.is_dir() {
                     return Err(HookError::Quarantine {
                         path: dir,
-                        reason: format!("{name} names a directory that does not exist; run fleetgate from git's pre-receive hook or unset {name}"),
+                        reason: format!(
+                            "{name} names a directory that does not exist; run fleetgate from git's pre-receive hook or unset {name}"
+                        ),
                     });
                 }
                 push_unique(&mut quarantine, dir);
@@ -178,8 +180,7 @@ fn parse_alternates(input: &[u8], sep: u8) -> Vec<PathBuf> {
         let until_sep = rest.iter().position(|&b| b == sep).unwrap_or(rest.len());
         let (entry, consumed) = if rest[0] == b'#' {
             (None, until_sep)
-        } else if let Some((unquoted, consumed)) = rest.first().filter(|&&b| b == b'"').and_then(|_| unquote_c(rest))
-        {
+        } else if let Some((unquoted, consumed)) = rest.first().filter(|&&b| b == b'"').and_then(|_| unquote_c(rest)) {
             (Some(unquoted), consumed)
         } else {
             (Some(rest[..until_sep].to_vec()), until_sep)

@@ -33,7 +33,8 @@ fn push_rejected(work: &Path, remote: &Path, refspec: &str) {
         .output()
         .expect("run git push");
     assert!(!out.status.success(), "push of {refspec} should have been rejected by the hook");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("pre-receive hook declined"), "{out:?}");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("pre-receive hook declined") && text.contains("rejected by test"), "{text}");
 }
 
 struct Saved {
@@ -170,7 +171,10 @@ fn loose_push_with_relative_repository_alternates_is_readable_through_the_view()
 
     let updates = parse_updates(&saved.stdin).unwrap();
     assert_eq!(updates.len(), 1);
-    assert_eq!((updates[0].old.as_str(), updates[0].new.as_str(), updates[0].kind), (&*base, &*head, UpdateKind::Update));
+    assert_eq!(
+        (updates[0].old.as_str(), updates[0].new.as_str(), updates[0].kind),
+        (&*base, &*head, UpdateKind::Update)
+    );
 
     // Without the view the pushed commit is unknown: the objects exist only in the saved copy.
     assert!(Snapshot::git(&remote, &head).is_err());
@@ -260,15 +264,14 @@ fn packed_push_of_200_files_is_readable_through_the_view() {
 #[test]
 fn alternates_lists_follow_git_quoting() {
     let got = parse_alternates(br#"/a/b:"/q/x\"y\tz\101":#comment:rel/dir/::/trail//"#, b':');
-    let want: Vec<PathBuf> =
-        ["/a/b", "/q/x\"y\tzA", "rel/dir", "/trail"].iter().map(PathBuf::from).collect();
+    let want: Vec<PathBuf> = ["/a/b", "/q/x\"y\tzA", "rel/dir", "/trail"].iter().map(PathBuf::from).collect();
     assert_eq!(got, want);
     // Broken quoting falls back to the raw entry.
     assert_eq!(parse_alternates(br#""/no/end:/b"#, b':'), vec![PathBuf::from("\"/no/end"), PathBuf::from("/b")]);
-    assert_eq!(parse_alternates(b"# c\n/x/objects\n\n\"/y\\nz\"\n", b'\n'), vec![
-        PathBuf::from("/x/objects"),
-        PathBuf::from("/y\nz")
-    ]);
+    assert_eq!(
+        parse_alternates(b"# c\n/x/objects\n\n\"/y\\nz\"\n", b'\n'),
+        vec![PathBuf::from("/x/objects"), PathBuf::from("/y\nz")]
+    );
     // What the view writes reads back the same.
     let odd = PathBuf::from("/tmp/with\nnewline \"and\" \\ tab\t");
     let mut line = alternates_line(&odd);
@@ -287,7 +290,10 @@ fn view_config_copies_the_object_format() {
     assert!(out.contains("repositoryformatversion = 1"), "{out}");
     assert!(out.contains("objectformat = sha256"), "{out}");
     assert!(!out.contains("worktree"), "{out}");
-    assert_eq!(view_config(&tmp.path().join("absent")).unwrap(), "[core]\n\trepositoryformatversion = 0\n\tbare = true\n");
+    assert_eq!(
+        view_config(&tmp.path().join("absent")).unwrap(),
+        "[core]\n\trepositoryformatversion = 0\n\tbare = true\n"
+    );
     std::fs::write(&cfg, "[core]\n\trepositoryformatversion = 7\n").unwrap();
     assert!(view_config(&cfg).is_err());
 }

@@ -124,7 +124,8 @@ fn as_expect(d: &Delivery) -> Value {
 
 /// Sidecar keys that describe the sample, not facts a receiver extracts. `files`/`changed_files` are the
 /// payload's per-commit file lists: fleetgate takes changed paths from git, never from payloads (DESIGN.md).
-const NOT_FACTS: &[&str] = &["schema", "payload_file", "payload_bytes", "payload_sha256", "platform", "event", "headers"];
+const NOT_FACTS: &[&str] =
+    &["schema", "payload_file", "payload_bytes", "payload_sha256", "platform", "event", "headers"];
 const INFORMATIONAL: &[&str] = &["synthetic", "source", "notes"];
 const PUSH_PAYLOAD_FILE_LISTS: &[&str] = &["files", "changed_files"];
 
@@ -137,8 +138,7 @@ fn every_corpus_payload_matches_its_sidecar() {
         let mut events: Vec<_> = std::fs::read_dir(dir.join(platform)).unwrap().map(|e| e.unwrap().path()).collect();
         events.sort();
         for event_dir in events {
-            let mut files: Vec<_> =
-                std::fs::read_dir(&event_dir).unwrap().map(|e| e.unwrap().path()).collect();
+            let mut files: Vec<_> = std::fs::read_dir(&event_dir).unwrap().map(|e| e.unwrap().path()).collect();
             files.sort();
             for payload in files {
                 let name = payload.file_name().unwrap().to_str().unwrap().to_string();
@@ -357,9 +357,8 @@ fn malformed_and_non_utf8_bodies_are_errors_for_handled_events() {
 fn oversized_garbage_and_deep_nesting_fail_cleanly() {
     // Deep nesting in a field parsed as a JSON value hits serde_json's recursion limit: an error, no overflow.
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-    let body = format!(
-        r#"{{"action":"edited","number":1,"changes":{{"x":{deep}}},"pull_request":{{}},"repository":{{}}}}"#
-    );
+    let body =
+        format!(r#"{{"action":"edited","number":1,"changes":{{"x":{deep}}},"pull_request":{{}},"repository":{{}}}}"#);
     let err = parse(Provider::GitHub, &gh("pull_request"), body.as_bytes()).unwrap_err();
     assert!(matches!(&err, ParseError::Json { message, .. } if message.contains("recursion limit")), "{err:?}");
     // Deep nesting in a skipped field is skipped without recursion; the payload stays valid.
@@ -411,7 +410,10 @@ fn verify_error_is_unrelated_to_parse() {
     // A forged delivery is rejected before parsing; the error says which header failed, not the secret.
     let body = minimal_push().to_string();
     let mut h = gh("push");
-    h.insert("x-hub-signature-256", HeaderValue::from_static("sha256=0000000000000000000000000000000000000000000000000000000000000000"));
+    h.insert(
+        "x-hub-signature-256",
+        HeaderValue::from_static("sha256=0000000000000000000000000000000000000000000000000000000000000000"),
+    );
     let err = verify::verify(Provider::GitHub, &h, body.as_bytes(), b"hunter2").unwrap_err();
     assert_eq!(err, VerifyError::Mismatch { header: verify::GITHUB_SIGNATURE });
     assert!(!err.to_string().contains("hunter2"));

@@ -91,11 +91,7 @@ pub fn gitlab(headers: &HeaderMap, token: &[u8]) -> Result<(), VerifyError> {
     // Digests have a fixed length: the comparison takes the same time whatever the lengths and contents.
     let given = Sha256::digest(value);
     let expected = Sha256::digest(token);
-    if bool::from(given.as_slice().ct_eq(expected.as_slice())) {
-        Ok(())
-    } else {
-        Err(VerifyError::Mismatch { header })
-    }
+    if bool::from(given.as_slice().ct_eq(expected.as_slice())) { Ok(()) } else { Err(VerifyError::Mismatch { header }) }
 }
 
 /// The one value of `header` (names are case-insensitive in [`HeaderMap`]).
@@ -125,10 +121,7 @@ fn decode_lower_hex(header: &'static str, hex: &[u8]) -> Result<[u8; 32], Verify
         match (digit(pair[0]), digit(pair[1])) {
             (Some(hi), Some(lo)) => *o = (hi << 4) | lo,
             _ => {
-                return Err(VerifyError::Malformed {
-                    header,
-                    reason: "the signature must be 64 lowercase hex digits",
-                });
+                return Err(VerifyError::Malformed { header, reason: "the signature must be 64 lowercase hex digits" });
             }
         }
     }
@@ -159,7 +152,10 @@ mod tests {
     fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
         for (k, v) in pairs {
-            h.append(http::HeaderName::from_bytes(k.as_bytes()).unwrap(), HeaderValue::from_bytes(v.as_bytes()).unwrap());
+            h.append(
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_bytes(v.as_bytes()).unwrap(),
+            );
         }
         h
     }
@@ -194,9 +190,13 @@ mod tests {
             github(&headers(&[("X-Hub-Signature-256", &sig), ("X-Hub-Signature-256", &sig)]), body, secret),
             Err(VerifyError::Malformed { reason: "the header is sent more than once", .. })
         ));
-        for bad in ["", "sha256=", "sha256=zz", &sig.to_uppercase(), &sig[7..], &format!("{sig}0"), &format!("{sig} ")] {
+        for bad in ["", "sha256=", "sha256=zz", &sig.to_uppercase(), &sig[7..], &format!("{sig}0"), &format!("{sig} ")]
+        {
             assert!(
-                matches!(github(&headers(&[("X-Hub-Signature-256", bad)]), body, secret), Err(VerifyError::Malformed { .. })),
+                matches!(
+                    github(&headers(&[("X-Hub-Signature-256", bad)]), body, secret),
+                    Err(VerifyError::Malformed { .. })
+                ),
                 "{bad:?} should be malformed"
             );
         }
@@ -232,7 +232,10 @@ mod tests {
             gitea(&headers(&[("X-Gitea-Signature", &format!("sha256={hex}"))]), body, secret),
             Err(VerifyError::Malformed { .. })
         ));
-        assert!(matches!(gitea(&headers(&[("X-Gitea-Signature", &hex)]), b"{}", secret), Err(VerifyError::Mismatch { .. })));
+        assert!(matches!(
+            gitea(&headers(&[("X-Gitea-Signature", &hex)]), b"{}", secret),
+            Err(VerifyError::Mismatch { .. })
+        ));
         assert_eq!(gitea(&HeaderMap::new(), body, secret), Err(VerifyError::Missing { header: GITEA_SIGNATURE }));
     }
 

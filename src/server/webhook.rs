@@ -822,10 +822,7 @@ fn ignored(cx: &Cx, body: &[u8]) -> (Option<RepoFacts>, EventKind) {
     let reason = format!("{} event `{}` is not handled", cx.provider, cx.event);
     let (repo, action) = match cx.provider {
         Provider::GitLab => match cx.decode::<IgnoredGl>(body) {
-            Ok(p) => (
-                p.project.and_then(|r| r.facts(cx).ok()),
-                p.object_attributes.and_then(|a| a.action),
-            ),
+            Ok(p) => (p.project.and_then(|r| r.facts(cx).ok()), p.object_attributes.and_then(|a| a.action)),
             Err(_) => (None, None),
         },
         Provider::GitHub | Provider::Gitea => match cx.decode::<IgnoredGh>(body) {
