@@ -451,7 +451,7 @@ mod tests {
             ("name: p\nsteps:\n  - uses: lint\n    when: {branches: [$main]}\n", "steps[0].when.branches[0]", 4),
             ("name: p\nappliesTo: {roles: [sytem]}\nsteps:\n  - uses: lint\n", "appliesTo.roles[0]", 2),
             ("name: p\nsteps: []\n", "steps", 2),
-            ("name: p\nsteps:\n  - uses: lint\n    extra: 1\n", "steps[0]", 3),
+            ("name: p\nsteps:\n  - uses: lint\n    extra: 1\n", "steps[0].extra", 4),
         ];
         for (text, field, line) in cases {
             match parse("p.yaml", text) {
