@@ -4,6 +4,7 @@
 
 mod bench;
 mod fleet;
+mod hook;
 mod lint;
 mod render;
 mod seal_check;
@@ -74,6 +75,11 @@ pub enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+    /// Git hooks: `fleetgate hook pre-receive` checks pushes before git accepts them (see hooks/).
+    Hook {
+        #[command(subcommand)]
+        command: hook::HookCommand,
+    },
     /// Validate a fleetgate.yaml and print its repositories.
     Config {
         #[command(subcommand)]
@@ -88,6 +94,9 @@ pub enum BenchCommand {
     Render(bench::BenchArgs),
     /// Generate fleets of N clusters and time `check` for a one-cluster change and a base addon change.
     Fleet(bench::FleetBenchArgs),
+    /// Push one-file changes into bare repositories (example fleet, generated fleets) through the pre-receive
+    /// hook and print its wall time against the goals.
+    Hook(hook::HookBenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -123,6 +132,8 @@ pub fn main() -> ExitCode {
         Command::Conformance(args) => render::conformance(args),
         Command::Bench { command: BenchCommand::Render(args) } => bench::bench(args),
         Command::Bench { command: BenchCommand::Fleet(args) } => bench::bench_fleet(args),
+        Command::Bench { command: BenchCommand::Hook(args) } => hook::bench(args),
+        Command::Hook { command } => hook::run(command),
         Command::Config { command: ConfigCommand::Validate { file } } => validate_config(file),
     };
     match result {

@@ -1,10 +1,15 @@
 //! The pre-receive entry point's building blocks: the ref updates git writes on the hook's stdin
 //! ([`parse_updates`]) and a view of the repository that includes the pushed objects, which git keeps in a
-//! quarantine directory until the hook accepts the push ([`QuarantineView`]).
+//! quarantine directory until the hook accepts the push ([`QuarantineView`]), and the hook itself
+//! ([`pre_receive`]: settings, checks of each ref update with the repository's pipeline, messages for the client).
 
 mod quarantine;
+mod run;
 
 pub use quarantine::QuarantineView;
+pub use run::{
+    DEFAULT_BUDGET, HookMode, OnInternalError, PreReceiveError, PreReceiveOptions, parse_budget, pre_receive,
+};
 
 use std::path::PathBuf;
 

@@ -3,6 +3,7 @@
 
 mod examples;
 mod fleet;
+mod hook;
 mod lint_cli;
 mod render;
 mod seal;
