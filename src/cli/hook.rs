@@ -83,6 +83,9 @@ pub struct HookBenchArgs {
     /// The example estate (its `fleet` repository is pushed to).
     #[arg(long, default_value = "examples")]
     pub examples: PathBuf,
+    /// Keep the bare repositories, work clones and configs (printed path) to push again by hand.
+    #[arg(long)]
+    pub keep: bool,
 }
 
 /// `fleetgate bench hook`: the pre-receive wall time (shim and fleetgate, timed around the shim by a wrapper
@@ -116,6 +119,13 @@ pub fn bench(args: &HookBenchArgs) -> anyhow::Result<ExitCode> {
         let file = format!("{}/kustomization.yaml", crate::fleet::generate::cluster_dir(n / 2));
         let m = bench_estate(&exe, &root, None, &file, args)?;
         missed |= m.print(&format!("generated fleet ({n} clusters)"), 4.0);
+    }
+    if args.keep {
+        let kept = tmp.keep();
+        println!(
+            "kept {} (push from <estate>/work with FLEETGATE_BIN and FLEETGATE_CONFIG=<estate>/fleetgate.yaml)",
+            kept.display()
+        );
     }
     Ok(if missed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

@@ -89,6 +89,17 @@ pub fn parse_budget(s: &str) -> Result<Duration, String> {
     }
 }
 
+/// `4s`, `250ms`, `1.5s`.
+fn show_duration(d: Duration) -> String {
+    if d.subsec_nanos() == 0 {
+        format!("{}s", d.as_secs())
+    } else if d < Duration::from_secs(1) {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{:.3}s", d.as_secs_f64())
+    }
+}
+
 /// Settings given on the command line; each wins over its environment variable and git config key.
 #[derive(Debug, Clone, Default)]
 pub struct PreReceiveOptions {
@@ -139,9 +150,9 @@ pub enum PreReceiveError {
     #[error("cannot read branch {branch} of {git_dir} (the base of a new branch): {message}")]
     DefaultBranch { branch: String, git_dir: String, message: String },
     #[error(
-        "the check of {refname} did not finish within the {budget:.1}s budget ({what}); raise it with --budget, FLEETGATE_HOOK_BUDGET or `git config fleetgate.budget 10s`"
+        "the check of {refname} did not finish within the {budget} budget ({what}); raise it with --budget, FLEETGATE_HOOK_BUDGET or `git config fleetgate.budget 10s`"
     )]
-    Budget { refname: String, budget: f64, what: String },
+    Budget { refname: String, budget: String, what: String },
 }
 
 /// Run the pre-receive hook. `input` is what git wrote on stdin; `var` reads an environment variable; `cwd` is
@@ -169,22 +180,18 @@ pub fn pre_receive(
             BTreeMap::new()
         }
     };
-    let (on_error, on_error_problem) = match resolve_on_error(opts, &var, &git_config) {
-        Ok(v) => (v, None),
-        Err(e) => (OnInternalError::Reject, Some(e)),
-    };
-    let outcome = match on_error_problem {
-        Some(e) => Err(e),
-        None => resolve(opts, &var, &git_config, &git_dir).and_then(|settings| {
-            let deadline = started + settings.budget;
-            check_push(&settings, input, &var, &git_dir, deadline, &mut p)
-        }),
-    };
+    let on_error = resolve_on_error(opts, &var, &git_config);
+    // A policy that cannot be read is itself an internal error, handled by the default policy.
+    let policy = on_error.as_ref().copied().unwrap_or_default();
+    let outcome = on_error.and_then(|on_error| resolve(opts, &var, &git_config, &git_dir, on_error)).and_then(|s| {
+        let deadline = started + s.budget;
+        check_push(&s, input, &var, &git_dir, deadline, &mut p)
+    });
     let (accepted, unchecked) = match outcome {
         Ok(Verdict { rejected, internal }) => (!rejected, internal > 0),
         Err(e) => {
-            internal_lines(&e, on_error).iter().for_each(|l| p.line(on_error == OnInternalError::Reject, l));
-            (on_error == OnInternalError::Accept, true)
+            internal_lines(&e, policy).iter().for_each(|l| p.line(policy == OnInternalError::Reject, l));
+            (policy == OnInternalError::Accept, true)
         }
     };
     let took = started.elapsed().as_secs_f64();
@@ -252,8 +259,8 @@ fn resolve(
     env: &dyn Fn(&str) -> Option<String>,
     git_config: &BTreeMap<String, String>,
     git_dir: &Path,
+    on_error: OnInternalError,
 ) -> Result<Settings, PreReceiveError> {
-    let on_error = resolve_on_error(opts, env, git_config)?;
     let mode = pick(opts.mode, env, "FLEETGATE_HOOK_MODE", git_config, "fleetgate.mode", HookMode::from_str)?
         .unwrap_or_default();
     let budget = pick(opts.budget, env, "FLEETGATE_HOOK_BUDGET", git_config, "fleetgate.budget", parse_budget)?
@@ -437,7 +444,7 @@ fn check_update(push: &Push, u: &RefUpdate, p: &mut Printer) -> Result<bool, Pre
     if Instant::now() >= push.deadline {
         return Err(PreReceiveError::Budget {
             refname: u.refname.clone(),
-            budget: push.settings.budget.as_secs_f64(),
+            budget: show_duration(push.settings.budget),
             what: "spent before the pipeline started".to_string(),
         });
     }
@@ -486,7 +493,7 @@ fn check_update(push: &Push, u: &RefUpdate, p: &mut Printer) -> Result<bool, Pre
     if !timed_out.is_empty() && !failed {
         return Err(PreReceiveError::Budget {
             refname: u.refname.clone(),
-            budget: push.settings.budget.as_secs_f64(),
+            budget: show_duration(push.settings.budget),
             what: format!("timed out: {}", timed_out.join(", ")),
         });
     }
@@ -630,6 +637,16 @@ mod tests {
         move |k| map.get(k).cloned()
     }
 
+    fn resolve_all(
+        opts: &PreReceiveOptions,
+        env: &dyn Fn(&str) -> Option<String>,
+        git: &BTreeMap<String, String>,
+        dir: &Path,
+    ) -> Settings {
+        let on_error = resolve_on_error(opts, env, git).unwrap();
+        resolve(opts, env, git, dir, on_error).unwrap()
+    }
+
     #[test]
     fn settings_come_from_flags_then_environment_then_git_config() {
         let git: BTreeMap<String, String> = [
@@ -644,7 +661,7 @@ mod tests {
         .collect();
         let dir = Path::new("/srv/git/fleet.git");
         let none = env_of(&[]);
-        let s = resolve(&PreReceiveOptions::default(), &none, &git, dir).unwrap();
+        let s = resolve_all(&PreReceiveOptions::default(), &none, &git, dir);
         assert_eq!(
             s,
             Settings {
@@ -661,7 +678,7 @@ mod tests {
             ("FLEETGATE_HOOK_ON_ERROR", "reject"),
             ("FLEETGATE_HOOK_BUDGET", "2"),
         ]);
-        let s = resolve(&PreReceiveOptions::default(), &env, &git, dir).unwrap();
+        let s = resolve_all(&PreReceiveOptions::default(), &env, &git, dir);
         assert_eq!(s.config, Some((PathBuf::from("/etc/fleetgate.yaml"), "FLEETGATE_CONFIG")));
         assert_eq!(
             (s.mode, s.on_error, s.budget),
@@ -674,14 +691,14 @@ mod tests {
             on_internal_error: Some(OnInternalError::Accept),
             budget: Some(Duration::from_millis(500)),
         };
-        let s = resolve(&flags, &env, &git, dir).unwrap();
+        let s = resolve_all(&flags, &env, &git, dir);
         assert_eq!(s.config, Some((PathBuf::from("f.yaml"), "--config")));
         assert_eq!(s.repo, Some(("other".to_string(), "--repo")));
         assert_eq!(
             (s.mode, s.on_error, s.budget),
             (HookMode::Warn, OnInternalError::Accept, Duration::from_millis(500))
         );
-        let s = resolve(&PreReceiveOptions::default(), &none, &BTreeMap::new(), dir).unwrap();
+        let s = resolve_all(&PreReceiveOptions::default(), &none, &BTreeMap::new(), dir);
         assert_eq!((s.config, s.repo), (None, None));
         assert_eq!((s.mode, s.on_error, s.budget), (HookMode::Enforce, OnInternalError::Reject, DEFAULT_BUDGET));
     }
@@ -689,13 +706,21 @@ mod tests {
     #[test]
     fn bad_settings_name_their_source() {
         let env = env_of(&[("FLEETGATE_HOOK_MODE", "wrn")]);
-        let err = resolve(&PreReceiveOptions::default(), &env, &BTreeMap::new(), Path::new(".")).unwrap_err();
+        let err =
+            resolve(&PreReceiveOptions::default(), &env, &BTreeMap::new(), Path::new("."), OnInternalError::Reject)
+                .unwrap_err();
         assert!(err.to_string().starts_with("FLEETGATE_HOOK_MODE: \"wrn\" is not a hook mode"), "{err}");
         let git = BTreeMap::from([("fleetgate.budget".to_string(), "soon".to_string())]);
-        let err = resolve(&PreReceiveOptions::default(), &env_of(&[]), &git, Path::new(".")).unwrap_err();
+        let err = resolve(&PreReceiveOptions::default(), &env_of(&[]), &git, Path::new("."), OnInternalError::Reject)
+            .unwrap_err();
         assert!(err.to_string().starts_with("fleetgate.budget: \"soon\" is not a time budget"), "{err}");
+        let git = BTreeMap::from([("fleetgate.oninternalerror".to_string(), "maybe".to_string())]);
+        let err = resolve_on_error(&PreReceiveOptions::default(), &env_of(&[]), &git).unwrap_err();
+        assert!(err.to_string().starts_with("fleetgate.onInternalError: \"maybe\" is not"), "{err}");
         assert_eq!(parse_budget("1m30s"), Ok(Duration::from_secs(90)));
         assert!(parse_budget("0").is_err() && parse_budget("2h").is_err());
+        let shown: Vec<String> = [4000, 250, 1500].iter().map(|&ms| show_duration(Duration::from_millis(ms))).collect();
+        assert_eq!(shown, ["4s", "250ms", "1.500s"]);
     }
 
     fn report(steps: Vec<StepReport>) -> Report {

@@ -306,10 +306,29 @@ fn the_repository_is_found_by_git_config_when_its_path_is_elsewhere() {
     commit(&e, &[("clusters/dev/kustomization.yaml", &broken_kustomization())], "missing resource");
     let (ok, out) = push(&e, &["push", "origin", "main"], &[]);
     assert!(!ok, "{out}");
-    assert!(out.contains("no repository in ../other/fleetgate.yaml") || out.contains("no repository in"), "{out}");
+    assert!(out.contains("fleetgate: internal error: no repository in") && out.contains("has path"), "{out}");
     assert!(out.contains("git config fleetgate.repo"), "{out}");
     git(&e.remote, &["config", "fleetgate.repo", "platform"]);
     let (ok, out) = push(&e, &["push", "origin", "main"], &[]);
     assert!(!ok, "now checked, and the change is broken:\n{out}");
     assert!(out.contains("remote: clusters/dev/kustomization.yaml:5:5: error[kustomization-missing-ref]"), "{out}");
+}
+
+#[test]
+fn running_out_of_budget_is_an_internal_error() {
+    let e = estate();
+    let head = commit(&e, &[("clusters/dev/settings.yaml", &SETTINGS.replace("\"1\"", "\"2\""))], "scale");
+    // 1ms is spent before the pipeline starts (reading git config alone starts a git process).
+    let (ok, out) = push(&e, &["push", "origin", "main"], &[("FLEETGATE_HOOK_BUDGET", "1ms")]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("did not finish within the 1ms budget (spent before the pipeline started)"), "{out}");
+    assert!(out.contains("fleetgate failed internally"), "{out}");
+    let (ok, out) = push(
+        &e,
+        &["push", "origin", "main"],
+        &[("FLEETGATE_HOOK_BUDGET", "1ms"), ("FLEETGATE_HOOK_ON_ERROR", "accept")],
+    );
+    assert!(ok, "{out}");
+    assert!(out.contains("push accepted") && out.contains("not every ref checked"), "{out}");
+    assert_eq!(remote_head(&e, "main"), head);
 }
