@@ -5,6 +5,7 @@
 mod bench;
 mod fleet;
 mod lint;
+mod pipeline;
 mod render;
 mod seal_check;
 
@@ -58,6 +59,11 @@ pub enum Command {
     Check(fleet::ChangeArgs),
     /// The clusters (and sync roots) a change affects, from a full comparison of rendered objects.
     Affected(fleet::ChangeArgs),
+    /// Pipelines: validate files, or run one for a change.
+    Pipeline {
+        #[command(subcommand)]
+        command: pipeline::PipelineCommand,
+    },
     /// Every cluster of the fleet, its sync roots (Flux Kustomizations, Argo CD Applications and ApplicationSets,
     /// cluster directories) and what each renders.
     Clusters(fleet::ClustersArgs),
@@ -119,6 +125,7 @@ pub fn main() -> ExitCode {
         Command::Affected(args) => fleet::affected(args),
         Command::Diff(args) => fleet::diff(args, cli.color),
         Command::Clusters(args) => fleet::clusters(args),
+        Command::Pipeline { command } => pipeline::run(command),
         Command::SealCheck(args) => seal_check::run(args, cli.color),
         Command::Conformance(args) => render::conformance(args),
         Command::Bench { command: BenchCommand::Render(args) } => bench::bench(args),

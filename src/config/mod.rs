@@ -167,6 +167,10 @@ pub struct Config {
     pub secrets: BTreeMap<String, SecretRef>,
     #[serde(default)]
     pub store: StoreConfig,
+    /// A folder of pipeline files, relative to the config file; by default `pipelines/` beside it when it
+    /// exists, else the built-in default pipelines.
+    #[serde(default)]
+    pub pipelines: Option<String>,
     /// Seal-check settings: cluster groups and their sealing keys, paths allowed to hold plaintext Secrets.
     #[serde(default)]
     pub seal_check: crate::steps::seal_check::SealCheckConfig,
