@@ -3,6 +3,7 @@
 //! Module arrows point one way: `cli → steps → manifest → source` (see DESIGN.md).
 
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod fleet;
 pub mod glob;
