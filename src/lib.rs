@@ -4,6 +4,7 @@
 //! (see DESIGN.md).
 
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod fleet;
 pub mod glob;
