@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod config;
 pub mod fleet;
+pub mod forge;
 pub mod glob;
 pub mod kustomize;
 pub mod manifest;
