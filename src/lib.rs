@@ -7,6 +7,7 @@ pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod fleet;
+pub mod forge;
 pub mod glob;
 pub mod hook;
 pub mod kustomize;
