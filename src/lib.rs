@@ -8,6 +8,7 @@ pub mod fleet;
 pub mod glob;
 pub mod kustomize;
 pub mod manifest;
+pub mod server;
 pub mod source;
 pub mod steps;
 pub mod workspace;
