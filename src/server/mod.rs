@@ -5,6 +5,7 @@
 //! - [`webhook`]: turns an authenticated delivery's headers and body into a [`webhook::Delivery`].
 //! - [`store`]: the SQLite queue and run store (deduplication, coalescing, crash recovery).
 
+pub mod effects;
 pub mod store;
 pub mod verify;
 pub mod webhook;
