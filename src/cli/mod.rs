@@ -6,6 +6,7 @@ mod bench;
 mod fleet;
 mod lint;
 mod pipeline;
+mod reconcile;
 mod render;
 mod seal_check;
 
@@ -69,6 +70,9 @@ pub enum Command {
     Clusters(fleet::ClustersArgs),
     /// Per-cluster, per-object diff of what a change does (secret values masked).
     Diff(fleet::ChangeArgs),
+    /// The reconcile plan of a change (`--plan`: print it, touch nothing), or execute it: annotate exactly the
+    /// affected sync roots' Flux sources, Kustomizations and Argo CD Applications through `clusters.access`.
+    Reconcile(reconcile::ReconcileArgs),
     /// Render a kustomization directory natively, as `kubectl kustomize` prints it.
     Render(render::RenderArgs),
     /// Check that no plaintext Secret is committed and that every SealedSecret unseals where it lands.
@@ -121,6 +125,7 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Lint(args) => lint::run(args, cli.color),
         Command::Render(args) => render::render(args),
+        Command::Reconcile(args) => reconcile::run(args),
         Command::Check(args) => fleet::check(args, cli.color),
         Command::Affected(args) => fleet::affected(args),
         Command::Diff(args) => fleet::diff(args, cli.color),
