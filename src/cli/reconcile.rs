@@ -187,7 +187,10 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<ExitCode> {
     };
     let dry_run = config.reconcile.dry_run;
     if config.clusters.access.is_empty() && !dry_run && !ordered.clusters.is_empty() {
-        bail!("{}: no `clusters.access` is configured, so no cluster can be reached; add it, or use --plan", config.file);
+        bail!(
+            "{}: no `clusters.access` is configured, so no cluster can be reached; add it, or use --plan",
+            config.file
+        );
     }
     let opts = ReconcileOptions {
         dry_run,
@@ -205,10 +208,9 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<ExitCode> {
         Ok::<_, cluster::ClusterError>(cluster::execute(&ordered, &clients, &opts).await)
     })?;
     match args.output {
-        Output::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&ExecOutput { dry_run, rows: &report, notes: &plan.notes })?
-        ),
+        Output::Json => {
+            println!("{}", serde_json::to_string_pretty(&ExecOutput { dry_run, rows: &report, notes: &plan.notes })?)
+        }
         Output::Human => {
             if report.is_empty() {
                 println!("nothing to reconcile");

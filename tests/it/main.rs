@@ -1,9 +1,11 @@
 //! Integration tests: one test binary, one module per area. They drive the real `fleetgate` binary, real git and
 //! (when installed) `kubectl kustomize`.
 
+mod doubles;
 mod examples;
 mod fleet;
 mod lint_cli;
+mod reconcile;
 mod render;
 mod seal;
 mod support;
