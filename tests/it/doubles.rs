@@ -557,3 +557,53 @@ pub fn kubeconfig(entries: &[(&str, &str, &str)]) -> String {
     }
     s
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The doubles answer as the real APIs would on the points the tests rely on.
+
+#[test]
+fn the_github_double_enforces_its_token_and_the_comment_limit() {
+    let d = GitHubDouble::start("tok-double", "o/r");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let http = reqwest::Client::new();
+    let post = |token: &str, chars: usize| {
+        let req = http
+            .post(format!("{}/repos/o/r/issues/3/comments", d.api_url()))
+            .bearer_auth(token)
+            .header("user-agent", "it")
+            .json(&json!({ "body": "x".repeat(chars) }));
+        rt.block_on(async { req.send().await.unwrap().status().as_u16() })
+    };
+    assert_eq!(post("wrong", 10), 401);
+    assert_eq!(post("tok-double", GITHUB_COMMENT_LIMIT + 1), 422);
+    assert_eq!(post("tok-double", GITHUB_COMMENT_LIMIT), 201);
+    let comments = d.comments();
+    assert_eq!(comments.len(), 1);
+    assert_eq!((comments[0].issue, comments[0].author, comments[0].body.len()), (3, BOT_ID, GITHUB_COMMENT_LIMIT));
+    assert_eq!(d.requests().len(), 3);
+}
+
+#[test]
+fn the_kube_double_accepts_only_merge_patches_of_served_kinds() {
+    let d = KubeDouble::start("tok-kube");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let http = reqwest::Client::new();
+    let app = kube_path("argoproj.io/v1alpha1", "Application", "argocd", "a");
+    let patch = |path: &str, content_type: &str| {
+        let req = http
+            .patch(format!("{}{path}", d.url()))
+            .bearer_auth("tok-kube")
+            .header("content-type", content_type)
+            .body(r#"{"metadata":{"annotations":{"k":"v"}}}"#);
+        rt.block_on(async { req.send().await.unwrap().status().as_u16() })
+    };
+    assert_eq!(patch(&app, "application/json-patch+json"), 415);
+    assert_eq!(patch(&app, "application/merge-patch+json"), 200);
+    assert_eq!(d.object(&app).unwrap()["metadata"]["annotations"]["k"], "v");
+    assert_eq!(patch("/apis/example.com/v1/namespaces/x/widgets/w", "application/merge-patch+json"), 404);
+    d.strict();
+    let other = kube_path("argoproj.io/v1alpha1", "Application", "argocd", "b");
+    assert_eq!(patch(&other, "application/merge-patch+json"), 404);
+    assert_eq!(d.patches().len(), 4);
+    assert_eq!(d.patches()[1].content_type(), Some("application/merge-patch+json"));
+}
