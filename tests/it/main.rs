@@ -4,6 +4,7 @@
 mod examples;
 mod fleet;
 mod lint_cli;
+mod pipeline;
 mod render;
 mod seal;
 mod support;
