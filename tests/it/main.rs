@@ -5,6 +5,7 @@ mod doubles;
 mod examples;
 mod fleet;
 mod lint_cli;
+mod pipeline;
 mod reconcile;
 mod render;
 mod seal;
