@@ -8,6 +8,7 @@ mod lint;
 mod pipeline;
 mod render;
 mod seal_check;
+mod serve;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
@@ -80,6 +81,8 @@ pub enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+    /// The webhook service: receive GitHub/GitLab/Gitea deliveries, queue runs and execute pipelines.
+    Serve(serve::ServeArgs),
     /// Validate a fleetgate.yaml and print its repositories.
     Config {
         #[command(subcommand)]
@@ -108,16 +111,21 @@ pub enum ConfigCommand {
 
 /// The process entry point.
 pub fn main() -> ExitCode {
-    // Behave like other command-line tools when output is piped into `head`: end quietly on EPIPE.
-    // SAFETY: setting a signal disposition to its default is async-signal-safe and done before any thread starts.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
     // kube, octocrab, reqwest and the AWS SDK all use rustls; several crypto providers are linked, so pick one
     // before any client exists (kube panics otherwise). An error only means one is installed already.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let cli = Cli::parse();
-    init_logging(cli.log.as_deref());
+    let serving = matches!(cli.command, Command::Serve(_));
+    if !serving {
+        // Behave like other command-line tools when output is piped into `head`: end quietly on EPIPE. Not for
+        // `serve`: a client closing its connection must not kill the service.
+        // SAFETY: setting a signal disposition to its default is async-signal-safe and done before any thread
+        // starts.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
+    init_logging(cli.log.as_deref(), serving);
     let result = match &cli.command {
         Command::Lint(args) => lint::run(args, cli.color),
         Command::Render(args) => render::render(args),
@@ -131,6 +139,7 @@ pub fn main() -> ExitCode {
         Command::Bench { command: BenchCommand::Render(args) } => bench::bench(args),
         Command::Bench { command: BenchCommand::Fleet(args) } => bench::bench_fleet(args),
         Command::Config { command: ConfigCommand::Validate { file } } => validate_config(file),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(code) => code,
@@ -141,12 +150,26 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_logging(filter: Option<&str>) {
+/// Logs go to stderr: human-readable for the CLI (default level `warn`), JSON lines with span fields for `serve`
+/// (default level `info`).
+fn init_logging(filter: Option<&str>, json: bool) {
     use tracing_subscriber::EnvFilter;
+    let default = if json { "info" } else { "warn" };
     let filter = match filter {
         Some(f) => EnvFilter::new(f),
-        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default)),
     };
+    if json {
+        let _ = tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_span_list(true)
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_target(false)
+            .try_init();
+        return;
+    }
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
