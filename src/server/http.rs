@@ -77,8 +77,8 @@ pub fn routes(svc: Arc<Service>) -> impl Filter<Extract = (warp::reply::Response
         let svc = svc.clone();
         warp::any().map(move || svc.clone())
     };
-    let webhook = warp::post()
-        .and(warp::path!("webhooks" / String))
+    let webhook = warp::path!("webhooks" / String)
+        .and(warp::post())
         .and(warp::header::headers_cloned())
         .and(warp::body::stream())
         .and(with.clone())
@@ -95,22 +95,22 @@ pub fn routes(svc: Arc<Service>) -> impl Filter<Extract = (warp::reply::Response
             .await
         });
     let runs =
-        warp::get().and(warp::path!("runs")).and(warp::query::<HashMap<String, String>>()).and(with.clone()).then(
+        warp::path!("runs").and(warp::get()).and(warp::query::<HashMap<String, String>>()).and(with.clone()).then(
             |q: HashMap<String, String>, svc: Arc<Service>| async move {
                 let id = REQUESTS.fetch_add(1, Ordering::Relaxed);
                 reply(id, list_runs(&svc, &q).await)
             },
         );
-    let run = warp::get().and(warp::path!("runs" / String)).and(with.clone()).then(
+    let run = warp::path!("runs" / String).and(warp::get()).and(with.clone()).then(
         |run: String, svc: Arc<Service>| async move {
             let id = REQUESTS.fetch_add(1, Ordering::Relaxed);
             reply(id, get_run(&svc, &run).await)
         },
     );
-    let healthz = warp::get()
-        .and(warp::path!("healthz"))
+    let healthz = warp::path!("healthz")
+        .and(warp::get())
         .map(|| reply(REQUESTS.fetch_add(1, Ordering::Relaxed), (StatusCode::OK, json!({"ok": true}))));
-    let readyz = warp::get().and(warp::path!("readyz")).and(with.clone()).then(|svc: Arc<Service>| async move {
+    let readyz = warp::path!("readyz").and(warp::get()).and(with.clone()).then(|svc: Arc<Service>| async move {
         let id = REQUESTS.fetch_add(1, Ordering::Relaxed);
         match svc.store.counts().await {
             Ok(c) => reply(id, (StatusCode::OK, json!({"ready": true, "queued": c.queued, "running": c.running}))),
@@ -126,7 +126,7 @@ pub fn routes(svc: Arc<Service>) -> impl Filter<Extract = (warp::reply::Response
             }
         }
     });
-    let metrics_route = warp::get().and(warp::path!("metrics")).and(with).then(|svc: Arc<Service>| async move {
+    let metrics_route = warp::path!("metrics").and(warp::get()).and(with).then(|svc: Arc<Service>| async move {
         if let Ok(c) = svc.store.counts().await {
             metrics::queue_depth(c.queued);
         }

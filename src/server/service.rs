@@ -333,7 +333,10 @@ impl Service {
                 let status = if report.succeeded() { RunStatus::Succeeded } else { RunStatus::Failed };
                 (status, serde_json::to_value(&report).unwrap_or(Value::Null))
             }
-            Ok(Err((change, msg))) => failed(&run, Some(&change), msg),
+            Ok(Err(e)) => {
+                let (change, msg) = *e;
+                failed(&run, Some(&change), msg)
+            }
             Err(e) => failed(&run, None, format!("the run stopped unexpectedly: {e}")),
         }
     }
@@ -347,14 +350,14 @@ fn prepare_and_run(
     mut change: Change,
     pipeline: &Pipeline,
     effects: Arc<ServiceEffects>,
-) -> Result<Report, (Change, String)> {
+) -> Result<Report, Box<(Change, String)>> {
     let path_of = |r: &crate::config::RepoConfig| mirrors.path_of(config, r);
     let Some(path) = path_of(repo) else {
-        return Err((change, format!("repository {} has no mirror and no local path", repo.name)));
+        return Err(Box::new((change, format!("repository {} has no mirror and no local path", repo.name))));
     };
     let head = match resolve_commit(&path, &change.head) {
         Ok(h) => h,
-        Err(e) => return Err((change, format!("head: {e}"))),
+        Err(e) => return Err(Box::new((change, format!("head: {e}")))),
     };
     // A new branch (zero base) compares with the default branch; a pull request without a base commit with
     // the head of its target branch.
@@ -366,21 +369,21 @@ fn prepare_and_run(
     };
     let base = match resolve_commit(&path, &base_rev) {
         Ok(b) => b,
-        Err(e) => return Err((change, format!("base: {e}"))),
+        Err(e) => return Err(Box::new((change, format!("base: {e}")))),
     };
     change.head = head.clone();
     change.base = base.clone();
     let base_ws = match workspace::for_change(config, &repo.name, &base, &path_of) {
         Ok(w) => w,
-        Err(e) => return Err((change, format!("opening the base revision {base}: {e}"))),
+        Err(e) => return Err(Box::new((change, format!("opening the base revision {base}: {e}")))),
     };
     let head_ws = match workspace::for_change(config, &repo.name, &head, &path_of) {
         Ok(w) => w,
-        Err(e) => return Err((change, format!("opening the head revision {head}: {e}"))),
+        Err(e) => return Err(Box::new((change, format!("opening the head revision {head}: {e}")))),
     };
     let changed = match workspace::changed_paths_for(&head_ws, &repo.name, &base, &head) {
         Ok(c) => c,
-        Err(e) => return Err((change, format!("listing the paths changed between {base} and {head}: {e}"))),
+        Err(e) => return Err(Box::new((change, format!("listing the paths changed between {base} and {head}: {e}")))),
     };
     let input = RunInput {
         config: config.clone(),

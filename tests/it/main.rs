@@ -6,4 +6,5 @@ mod fleet;
 mod lint_cli;
 mod render;
 mod seal;
+mod serve;
 mod support;
