@@ -3,6 +3,7 @@
 //! Exit codes: 0 clean, 1 error-level findings, 2 usage or internal error.
 
 mod bench;
+mod bench_webhooks;
 mod fleet;
 mod lint;
 mod pipeline;
@@ -97,6 +98,8 @@ pub enum BenchCommand {
     Render(bench::BenchArgs),
     /// Generate fleets of N clusters and time `check` for a one-cluster change and a base addon change.
     Fleet(bench::FleetBenchArgs),
+    /// Load a running `fleetgate serve` with signed GitHub deliveries; print requests/s and latency percentiles.
+    Webhooks(bench_webhooks::WebhookBenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -138,6 +141,7 @@ pub fn main() -> ExitCode {
         Command::Conformance(args) => render::conformance(args),
         Command::Bench { command: BenchCommand::Render(args) } => bench::bench(args),
         Command::Bench { command: BenchCommand::Fleet(args) } => bench::bench_fleet(args),
+        Command::Bench { command: BenchCommand::Webhooks(args) } => bench_webhooks::run(args),
         Command::Config { command: ConfigCommand::Validate { file } } => validate_config(file),
         Command::Serve(args) => serve::run(args),
     };

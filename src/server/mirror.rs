@@ -1,6 +1,6 @@
 //! Bare mirrors of the configured repositories under `<dataDir>/mirrors/<repo>.git`, created and fetched with
-//! the `git` CLI (`git init --bare`, then `git fetch --prune` of every branch and tag from the repository's first
-//! URL). A repository without URLs but with a local `path` is read in place and never fetched.
+//! the `git` CLI (`git init --bare`, then `git fetch --prune` of every branch, tag and pull/merge request head
+//! from the repository's first URL). A repository without URLs but with a local `path` is read in place and never fetched.
 //!
 //! Fetches are bounded by a timeout (the `git` child is killed when it runs out) and serialised per repository
 //! by a mutex, so concurrent runs of one repository never fetch into the same mirror at once. An https token
@@ -13,6 +13,15 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
+
+/// What a fetch mirrors: branches, tags, and pull/merge request heads so that requests from forks can be
+/// checked (GitHub `refs/pull`, GitLab `refs/merge-requests`; on other forges these match nothing).
+const REFSPECS: [&str; 4] = [
+    "+refs/heads/*:refs/heads/*",
+    "+refs/tags/*:refs/tags/*",
+    "+refs/pull/*/head:refs/pull/*/head",
+    "+refs/merge-requests/*/head:refs/merge-requests/*/head",
+];
 
 /// The environment variable that carries a repository token to git's credential helper.
 const TOKEN_ENV: &str = "FLEETGATE_GIT_TOKEN";
@@ -121,9 +130,7 @@ impl Mirrors {
                 ),
             ]);
         }
-        cmd.args(["fetch", "--quiet", "--prune", "--force", "--no-write-fetch-head", "--"])
-            .arg(url)
-            .args(["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]);
+        cmd.args(["fetch", "--quiet", "--prune", "--force", "--no-write-fetch-head", "--"]).arg(url).args(REFSPECS);
         self.git(repo, url, "fetch", cmd, &path).await?;
         *last = Some(Instant::now());
         Ok(path)

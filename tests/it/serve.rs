@@ -418,3 +418,55 @@ fn a_run_interrupted_by_kill_9_completes_after_restart() {
     assert_eq!(affected, ["b"]);
     server.stop();
 }
+
+fn pull_request_body(estate: &Estate, action: &str, base: &str, head: &str) -> Vec<u8> {
+    json!({
+        "action": action,
+        "number": 7,
+        "pull_request": {
+            "state": if action == "closed" { "closed" } else { "open" },
+            "title": "raise b",
+            "merged": false,
+            "draft": false,
+            "base": {"ref": "main", "sha": base, "repo": {"full_name": "org/estate", "clone_url": estate.url()}},
+            "head": {"ref": "feature", "sha": head, "repo": {"full_name": "org/estate", "clone_url": estate.url()}}
+        },
+        "repository": {"full_name": "org/estate", "clone_url": estate.url(), "default_branch": "main"}
+    })
+    .to_string()
+    .into_bytes()
+}
+
+#[test]
+fn an_opened_pull_request_is_checked_against_its_base_and_a_closed_one_is_only_acknowledged() {
+    let estate = Estate::new();
+    let work = estate.root().join("work");
+    let base = git(&work, &["rev-parse", "HEAD"]);
+    git(&work, &["checkout", "-qb", "feature"]);
+    std::fs::write(work.join("clusters/b/extra.yaml"), "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: extra\n")
+        .unwrap();
+    std::fs::write(work.join("clusters/b/kustomization.yaml"), "resources:\n  - config.yaml\n  - extra.yaml\n")
+        .unwrap();
+    git(&work, &["add", "-A"]);
+    git(&work, &["commit", "-qm", "b: extra namespace"]);
+    git(&work, &["push", "-q", "origin", "feature"]);
+    let head = git(&work, &["rev-parse", "HEAD"]);
+    let server = Server::start(&estate, None);
+    let (status, answer) =
+        server.deliver("pull_request", "pr-1", &pull_request_body(&estate, "opened", &base, &head), SECRET);
+    assert_eq!(status, 202, "{answer}");
+    let run = server.wait_run(answer["run"].as_i64().unwrap());
+    assert_eq!(run["status"], "succeeded", "{run}\n{}", server.logs());
+    assert_eq!(run["key"], "pr:estate:7");
+    let report = &run["report"];
+    assert_eq!((report["base"].as_str(), report["head"].as_str()), (Some(base.as_str()), Some(head.as_str())));
+    assert_eq!(report["pullRequest"], 7);
+    let affected: Vec<&String> = report["affected"].as_object().unwrap().keys().collect();
+    assert_eq!(affected, ["b"], "{report}");
+    let (status, answer) =
+        server.deliver("pull_request", "pr-2", &pull_request_body(&estate, "closed", &base, &head), SECRET);
+    assert_eq!(status, 202, "{answer}");
+    assert!(answer.get("run").is_none(), "{answer}");
+    assert_eq!(run_count(&server), 1);
+    server.stop();
+}
