@@ -5,6 +5,9 @@
 //! the store, requeue runs a killed process left running, start the workers and the HTTP server. The first
 //! line on stdout is `listening on http://<address>`. SIGTERM or SIGINT stops accepting connections, lets running
 //! runs finish (at most 30 s) and exits 0; a run cut off stays `running` and is requeued on the next start.
+//!
+//! Test-only: `FLEETGATE_TEST_STEP_DELAY_MS` makes every worker pause that long after claiming a run, so the
+//! integration tests can kill the service in the middle of a run. Never set it in production.
 
 use crate::config::{CONFIG_FILE, Config};
 use crate::pipeline::spec;
