@@ -9,4 +9,5 @@ mod pipeline;
 mod reconcile;
 mod render;
 mod seal;
+mod serve;
 mod support;
