@@ -372,6 +372,10 @@ fn a_signed_push_reconciles_exactly_the_changed_clusters_objects_source_first() 
         assert_eq!(paths(&d.requests()), Vec::<String>::new(), "{name} was contacted");
     }
     assert!(forge.writes().is_empty(), "a push writes to the forge: {:?}", forge.writes());
+    // The service read every repository from its own mirror (the config has no local paths).
+    for (name, _) in &estate.paths {
+        assert!(estate.root().join(format!("data/mirrors/{name}.git/HEAD")).is_file(), "no mirror of {name}");
+    }
     server.stop();
 }
 
@@ -418,7 +422,8 @@ fn a_signed_pull_request_gets_one_comment_naming_its_clusters_and_a_new_head_edi
     let again = forge.comments();
     assert_eq!(again.len(), 1, "{again:#?}");
     assert_eq!(again[0].id, comments[0].id);
-    assert_ne!(again[0].body, comments[0].body);
+    assert!(comments[0].body.contains("+    pods: \"60\""), "the diff of the first head: {}", comments[0].body);
+    assert!(again[0].body.contains("+    pods: \"70\""), "the diff of the new head: {}", again[0].body);
     assert_eq!(summary_clusters(&again[0].body), ["dev-us-east"], "{}", again[0].body);
     let writes: Vec<(String, String)> = forge.writes().iter().map(|r| (r.method.clone(), r.path.clone())).collect();
     assert_eq!(
