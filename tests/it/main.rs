@@ -5,6 +5,7 @@ mod doubles;
 mod examples;
 mod fleet;
 mod lint_cli;
+mod loop_e2e;
 mod pipeline;
 mod reconcile;
 mod render;

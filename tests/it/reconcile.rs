@@ -251,7 +251,7 @@ fn an_unreachable_cluster_is_reported_and_the_others_are_still_patched() {
 }
 
 /// The summary table of a comment's first part: the cluster of each row.
-fn summary_clusters(body: &str) -> Vec<String> {
+pub(crate) fn summary_clusters(body: &str) -> Vec<String> {
     let table = body.split("| cluster |").nth(1).unwrap_or_else(|| panic!("no summary table in {body}"));
     table
         .lines()
