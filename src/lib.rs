@@ -4,8 +4,10 @@
 //! (see DESIGN.md).
 
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod fleet;
+pub mod forge;
 pub mod glob;
 pub mod hook;
 pub mod kustomize;

@@ -51,17 +51,17 @@ pub struct ChangeArgs {
     pub ignore_annotations: Vec<String>,
 }
 
-struct Prepared {
-    config: Option<Config>,
-    base: Workspace,
-    head: Workspace,
-    changed: BTreeMap<String, Vec<ChangedPath>>,
+pub(crate) struct Prepared {
+    pub(crate) config: Option<Config>,
+    pub(crate) base: Workspace,
+    pub(crate) head: Workspace,
+    pub(crate) changed: BTreeMap<String, Vec<ChangedPath>>,
 }
 
 /// The scripted sample change of `--demo`: bump the chart version of the cert-manager base addon of the fleet.
 const DEMO_FILE: &str = "infrastructure/base/cert-manager/release.yaml";
 
-fn prepare(args: &ChangeArgs) -> anyhow::Result<Prepared> {
+pub(crate) fn prepare(args: &ChangeArgs) -> anyhow::Result<Prepared> {
     let config_path = args.config.clone().or_else(|| {
         let p = args.path.join(CONFIG_FILE);
         p.is_file().then_some(p)
@@ -112,7 +112,7 @@ fn bump_patch(v: &str) -> String {
     format!("{v}-next")
 }
 
-fn run_compare(p: Prepared, progress: bool) -> (Comparison, Option<Config>) {
+pub(crate) fn run_compare(p: Prepared, progress: bool) -> (Comparison, Option<Config>) {
     let started = Instant::now();
     if progress {
         let n: usize = p.changed.values().map(Vec::len).sum();

@@ -3,11 +3,15 @@
 //! Exit codes: 0 clean, 1 error-level findings, 2 usage or internal error.
 
 mod bench;
+mod bench_webhooks;
 mod fleet;
 mod hook;
 mod lint;
+mod pipeline;
+mod reconcile;
 mod render;
 mod seal_check;
+mod serve;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
@@ -59,11 +63,19 @@ pub enum Command {
     Check(fleet::ChangeArgs),
     /// The clusters (and sync roots) a change affects, from a full comparison of rendered objects.
     Affected(fleet::ChangeArgs),
+    /// Pipelines: validate files, or run one for a change.
+    Pipeline {
+        #[command(subcommand)]
+        command: pipeline::PipelineCommand,
+    },
     /// Every cluster of the fleet, its sync roots (Flux Kustomizations, Argo CD Applications and ApplicationSets,
     /// cluster directories) and what each renders.
     Clusters(fleet::ClustersArgs),
     /// Per-cluster, per-object diff of what a change does (secret values masked).
     Diff(fleet::ChangeArgs),
+    /// The reconcile plan of a change (`--plan`: print it, touch nothing), or execute it: annotate exactly the
+    /// affected sync roots' Flux sources, Kustomizations and Argo CD Applications through `clusters.access`.
+    Reconcile(reconcile::ReconcileArgs),
     /// Render a kustomization directory natively, as `kubectl kustomize` prints it.
     Render(render::RenderArgs),
     /// Check that no plaintext Secret is committed and that every SealedSecret unseals where it lands.
@@ -80,6 +92,8 @@ pub enum Command {
         #[command(subcommand)]
         command: hook::HookCommand,
     },
+    /// The webhook service: receive GitHub/GitLab/Gitea deliveries, queue runs and execute pipelines.
+    Serve(serve::ServeArgs),
     /// Validate a fleetgate.yaml and print its repositories.
     Config {
         #[command(subcommand)]
@@ -97,6 +111,8 @@ pub enum BenchCommand {
     /// Push one-file changes into bare repositories (example fleet, generated fleets) through the pre-receive
     /// hook and print its wall time against the goals.
     Hook(hook::HookBenchArgs),
+    /// Load a running `fleetgate serve` with signed GitHub deliveries; print requests/s and latency percentiles.
+    Webhooks(bench_webhooks::WebhookBenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -111,30 +127,39 @@ pub enum ConfigCommand {
 
 /// The process entry point.
 pub fn main() -> ExitCode {
-    // Behave like other command-line tools when output is piped into `head`: end quietly on EPIPE.
-    // SAFETY: setting a signal disposition to its default is async-signal-safe and done before any thread starts.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
     // kube, octocrab, reqwest and the AWS SDK all use rustls; several crypto providers are linked, so pick one
     // before any client exists (kube panics otherwise). An error only means one is installed already.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let cli = Cli::parse();
-    init_logging(cli.log.as_deref());
+    let serving = matches!(cli.command, Command::Serve(_));
+    if !serving {
+        // Behave like other command-line tools when output is piped into `head`: end quietly on EPIPE. Not for
+        // `serve`: a client closing its connection must not kill the service.
+        // SAFETY: setting a signal disposition to its default is async-signal-safe and done before any thread
+        // starts.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
+    init_logging(cli.log.as_deref(), serving);
     let result = match &cli.command {
         Command::Lint(args) => lint::run(args, cli.color),
         Command::Render(args) => render::render(args),
+        Command::Reconcile(args) => reconcile::run(args),
         Command::Check(args) => fleet::check(args, cli.color),
         Command::Affected(args) => fleet::affected(args),
         Command::Diff(args) => fleet::diff(args, cli.color),
         Command::Clusters(args) => fleet::clusters(args),
+        Command::Pipeline { command } => pipeline::run(command),
         Command::SealCheck(args) => seal_check::run(args, cli.color),
         Command::Conformance(args) => render::conformance(args),
         Command::Bench { command: BenchCommand::Render(args) } => bench::bench(args),
         Command::Bench { command: BenchCommand::Fleet(args) } => bench::bench_fleet(args),
         Command::Bench { command: BenchCommand::Hook(args) } => hook::bench(args),
         Command::Hook { command } => hook::run(command),
+        Command::Bench { command: BenchCommand::Webhooks(args) } => bench_webhooks::run(args),
         Command::Config { command: ConfigCommand::Validate { file } } => validate_config(file),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(code) => code,
@@ -145,12 +170,26 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_logging(filter: Option<&str>) {
+/// Logs go to stderr: human-readable for the CLI (default level `warn`), JSON lines with span fields for `serve`
+/// (default level `info`).
+fn init_logging(filter: Option<&str>, json: bool) {
     use tracing_subscriber::EnvFilter;
+    let default = if json { "info" } else { "warn" };
     let filter = match filter {
         Some(f) => EnvFilter::new(f),
-        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default)),
     };
+    if json {
+        let _ = tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_span_list(true)
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_target(false)
+            .try_init();
+        return;
+    }
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -56,6 +56,10 @@ pub struct RepoConfig {
     /// The secret holding a token to fetch this repository over https.
     #[serde(default)]
     pub token: Option<String>,
+    /// The repository on the forge (`owner/name` on GitHub, the project path or id on GitLab), for comments and
+    /// statuses; by default the path of its first https URL.
+    #[serde(default)]
+    pub forge_project: Option<String>,
 }
 
 fn default_branch() -> String {
@@ -102,6 +106,107 @@ pub struct ClusterConfig {
     /// Argo CD clusters, for the `clusters` generator and `destination.name`.
     #[serde(default)]
     pub argocd: Vec<ArgoCluster>,
+    /// How to reach each cluster for reconcile: `kubeconfig: {path, context}`, `inCluster: true`, or
+    /// `secret: {via, namespace, name, key}` (a kubeconfig in a Secret on a management cluster).
+    #[serde(default)]
+    pub access: crate::cluster::AccessConfig,
+}
+
+/// The `server:` section: `fleetgate serve`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ServerConfig {
+    /// Address to listen on.
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// The service's external URL, for links to runs in statuses and comments.
+    #[serde(default)]
+    pub public_url: Option<String>,
+    /// Largest webhook body accepted, in bytes.
+    #[serde(default = "default_body_limit")]
+    pub body_limit: u64,
+    /// Runs executed at the same time.
+    #[serde(default = "default_workers")]
+    pub workers: usize,
+    /// Most queued runs.
+    #[serde(default = "default_queue_limit")]
+    pub queue_limit: u64,
+    /// Webhook secrets, each the name of a secret under `secrets:`.
+    #[serde(default)]
+    pub webhooks: WebhookSecrets,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: default_listen(),
+            public_url: None,
+            body_limit: default_body_limit(),
+            workers: default_workers(),
+            queue_limit: default_queue_limit(),
+            webhooks: WebhookSecrets::default(),
+        }
+    }
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:8080".to_string()
+}
+fn default_body_limit() -> u64 {
+    25 * 1024 * 1024
+}
+fn default_workers() -> usize {
+    2
+}
+fn default_queue_limit() -> u64 {
+    10_000
+}
+
+/// Secret names for each provider's webhooks.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WebhookSecrets {
+    /// The HMAC secret of GitHub webhooks (`X-Hub-Signature-256`).
+    #[serde(default)]
+    pub github: Option<String>,
+    /// The token of GitLab webhooks (`X-Gitlab-Token`).
+    #[serde(default)]
+    pub gitlab: Option<String>,
+    /// The HMAC secret of Gitea webhooks (`X-Gitea-Signature`).
+    #[serde(default)]
+    pub gitea: Option<String>,
+}
+
+/// The `reconcile:` section.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ReconcileConfig {
+    /// Plan and report, patch nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// Clusters patched at the same time.
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+    /// Seconds allowed per cluster.
+    #[serde(default = "default_cluster_timeout")]
+    pub timeout_seconds: u64,
+}
+
+impl Default for ReconcileConfig {
+    fn default() -> Self {
+        ReconcileConfig {
+            dry_run: false,
+            concurrency: default_concurrency(),
+            timeout_seconds: default_cluster_timeout(),
+        }
+    }
+}
+
+fn default_concurrency() -> usize {
+    8
+}
+fn default_cluster_timeout() -> u64 {
+    30
 }
 
 /// Lint settings.
@@ -167,6 +272,17 @@ pub struct Config {
     pub secrets: BTreeMap<String, SecretRef>,
     #[serde(default)]
     pub store: StoreConfig,
+    /// A folder of pipeline files, relative to the config file; by default `pipelines/` beside it when it
+    /// exists, else the built-in default pipelines.
+    #[serde(default)]
+    pub pipelines: Option<String>,
+    #[serde(default)]
+    pub server: ServerConfig,
+    /// Where pull request comments and commit statuses go.
+    #[serde(default)]
+    pub forge: Option<crate::forge::ForgeConfig>,
+    #[serde(default)]
+    pub reconcile: ReconcileConfig,
     /// Seal-check settings: cluster groups and their sealing keys, paths allowed to hold plaintext Secrets.
     #[serde(default)]
     pub seal_check: crate::steps::seal_check::SealCheckConfig,
@@ -278,6 +394,35 @@ impl Config {
                 return Err(invalid(file, at(&f), &f, &format!("{s:?} should be Kind/namespace/name")));
             }
         }
+        let mut secret_refs: Vec<(String, &String)> = Vec::new();
+        if let Some(f) = &self.forge {
+            secret_refs.push(("forge.token".to_string(), &f.token));
+        }
+        for (k, v) in [
+            ("github", &self.server.webhooks.github),
+            ("gitlab", &self.server.webhooks.gitlab),
+            ("gitea", &self.server.webhooks.gitea),
+        ] {
+            if let Some(v) = v {
+                secret_refs.push((format!("server.webhooks.{k}"), v));
+            }
+        }
+        for (f, name) in secret_refs {
+            if !self.secrets.contains_key(name.as_str()) {
+                return Err(invalid(file, at(&f), &f, &format!("no secret named {name:?} under `secrets:`")));
+            }
+        }
+        if self.server.workers == 0 || self.server.workers > 64 {
+            return Err(invalid(file, at("server.workers"), "server.workers", "use 1 to 64 workers"));
+        }
+        for (cluster, a) in &self.clusters.access {
+            if let crate::cluster::ClusterAccess::Secret(s) = a
+                && !self.clusters.access.contains_key(&s.via)
+            {
+                let f = format!("clusters.access.{cluster}.secret.via");
+                return Err(invalid(file, at(&f), &f, &format!("no cluster {:?} under clusters.access", s.via)));
+            }
+        }
         for (name, r) in &self.secrets {
             let f = format!("secrets.{name}");
             let set = [r.env.is_some(), r.file.is_some(), r.aws.is_some()].iter().filter(|b| **b).count();
@@ -286,6 +431,35 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// A secret's value, by its name under `secrets:` (env, file or AWS Secrets Manager).
+    pub fn secret(&self, name: &str) -> Result<zeroize::Zeroizing<String>, String> {
+        let r = self.secrets.get(name).ok_or_else(|| format!("no secret named {name:?} under `secrets:`"))?;
+        let aws = match &r.aws {
+            Some(_) => Some(crate::steps::seal_check::aws::SecretsManager::new(Default::default())?),
+            None => None,
+        };
+        crate::steps::seal_check::config::read_secret_ref(
+            self,
+            r,
+            aws.as_ref().map(|m| m as &dyn crate::steps::seal_check::AwsFetch),
+        )
+        .map(|(_, _, text)| zeroize::Zeroizing::new(text.trim_end_matches(['\n', '\r']).to_string()))
+        .map_err(|e| format!("secret {name:?}: {e}"))
+    }
+
+    /// The forge project of a repository: `forgeProject`, else the path of its first http(s) URL.
+    pub fn forge_project(&self, repo: &RepoConfig) -> Option<String> {
+        if let Some(p) = &repo.forge_project {
+            return Some(p.clone());
+        }
+        repo.urls.iter().find_map(|u| {
+            let rest = u.strip_prefix("https://").or_else(|| u.strip_prefix("http://"))?;
+            let (_, path) = rest.split_once('/')?;
+            let path = path.trim_end_matches('/').trim_end_matches(".git");
+            (!path.is_empty()).then(|| path.to_string())
+        })
     }
 
     /// The repository named `name`.

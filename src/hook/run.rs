@@ -400,12 +400,10 @@ fn open_push<'a>(
         // Named by --repo or git config: its configured path (if any) is somewhere else, the push is here.
         in_view.push(repo.name.clone());
     }
-    let dir = config.base_dir.join("pipelines");
-    let pipelines = if dir.is_dir() {
-        spec::load_dir(&dir).map_err(|source| PreReceiveError::Pipelines { dir: dir.display().to_string(), source })?
-    } else {
-        spec::defaults().map_err(|source| PreReceiveError::Pipelines { dir: "(built in)".to_string(), source })?
-    };
+    let pipelines = spec::for_config(&config).map_err(|source| PreReceiveError::Pipelines {
+        dir: config.base_dir.join(config.pipelines.as_deref().unwrap_or("pipelines")).display().to_string(),
+        source,
+    })?;
     let view = QuarantineView::open(&git_dir_abs, env)?;
     tracing::debug!(repo = %repo.name, view = %view.path().display(), pipelines = pipelines.len(), "push opened");
     Ok(Push { settings, config: Arc::new(config), repo, pipelines, git_dir: git_dir_abs, view, in_view, deadline })

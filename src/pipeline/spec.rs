@@ -400,6 +400,21 @@ pub fn load_file(path: &Path) -> Result<Pipeline, SpecError> {
     parse(&file, &text)
 }
 
+/// The pipelines of an estate: `pipelines:` of the config, else `pipelines/` beside it, else the defaults.
+pub fn for_config(config: &crate::config::Config) -> Result<Vec<Pipeline>, SpecError> {
+    if let Some(dir) = &config.pipelines {
+        return load_dir(&config.base_dir.join(dir));
+    }
+    let beside = config.base_dir.join("pipelines");
+    if beside.is_dir() {
+        let found = load_dir(&beside)?;
+        if !found.is_empty() {
+            return Ok(found);
+        }
+    }
+    defaults()
+}
+
 /// The pipeline for a change: one that names the repository, else the first (in file order) whose roles or
 /// wildcard match.
 pub fn select<'a>(pipelines: &'a [Pipeline], repo: &str, role: Option<Role>, event: EventKind) -> Option<&'a Pipeline> {

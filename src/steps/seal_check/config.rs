@@ -237,7 +237,7 @@ fn load_source(
 }
 
 /// Read a secret reference: `(default name, source description, text)`.
-fn read_secret_ref(
+pub(crate) fn read_secret_ref(
     config: &Config,
     r: &SecretRef,
     aws: Option<&dyn AwsFetch>,
