@@ -14,6 +14,9 @@
 //!
 //! Every write is one `BEGIN IMMEDIATE` transaction: SQLite takes the write lock up front, so concurrent
 //! enqueues and claims (from any number of pool connections) are serialized by the database itself.
+//! Enqueues are group-committed: one writer task (spawned by [`Store::open_with`] on the current Tokio runtime)
+//! applies every enqueue waiting for it, in arrival order, in one transaction, and answers each caller after the
+//! commit — one fsync for a batch instead of one per webhook. Claims and finishes write directly.
 //! One `fleetgate serve` process owns a store file; [`Store::requeue_interrupted`] assumes no worker is running.
 //!
 //! Schema changes are new files under `src/server/migrations/` added to `MIGRATIONS`; an applied migration is
@@ -33,12 +36,19 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{Row, SqlSafeStr};
+use tokio::sync::{mpsc, oneshot};
 
 /// The schema, oldest first: (version, description, SQL). Applied by sqlx's migrator, each in a transaction.
 const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "runs", include_str!("migrations/0001_runs.sql"))];
 
 /// Most runs [`Store::list`] returns at once.
 pub const MAX_LIST_LIMIT: usize = 500;
+
+/// Most enqueues the writer task commits in one transaction.
+pub const MAX_BATCH: usize = 256;
+
+/// Enqueues waiting for the writer task beyond this make [`Store::enqueue`] wait to send (back-pressure).
+const INBOX: usize = 4 * MAX_BATCH;
 
 /// The columns of a full [`Run`], read by name in `Store::run_from_row`.
 macro_rules! run_columns {
@@ -79,6 +89,11 @@ pub enum StoreError {
          later or raise the queue limit"
     )]
     QueueFull { queued: u64, limit: u64 },
+    #[error(
+        "run store {path}: the writer task stopped (the service is shutting down, or the runtime that opened the \
+         store has ended), so the run may not have been enqueued; retry against a running service"
+    )]
+    WriterStopped { path: PathBuf },
     #[error("run {id} does not exist in the run store {path}")]
     UnknownRun { path: PathBuf, id: RunId },
     #[error("run {id} is {status}, not running, so it cannot be finished (run store {path})")]
@@ -298,13 +313,26 @@ pub struct Recovered {
     pub failed: Vec<RunId>,
 }
 
-/// The run store: a cheap-to-clone handle on a pool of SQLite connections.
+/// The run store: a cheap-to-clone handle on a pool of SQLite connections and on the writer task that
+/// group-commits enqueues.
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
     path: PathBuf,
     options: StoreOptions,
+    /// The writer task's inbox; `None` in the writer task's own handle, which writes directly (so that the
+    /// channel closes, and the task ends, when the last other handle is dropped).
+    writer: Option<mpsc::Sender<Pending>>,
 }
+
+/// An enqueue waiting for the writer task.
+#[derive(Debug)]
+struct Pending {
+    run: NewRun,
+    reply: Reply,
+}
+
+type Reply = oneshot::Sender<Result<Enqueued, StoreError>>;
 
 impl Store {
     /// Opens (creating directories and file as needed) the store at `path` with default options.
@@ -338,7 +366,10 @@ impl Store {
             .await
             .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
         migrator().run(&pool).await.map_err(|source| StoreError::Migrate { path: path.to_path_buf(), source })?;
-        Ok(Store { pool, path: path.to_path_buf(), options })
+        let direct = Store { pool, path: path.to_path_buf(), options, writer: None };
+        let (inbox, receiver) = mpsc::channel(INBOX);
+        tokio::spawn(direct.clone().write_loop(receiver));
+        Ok(Store { writer: Some(inbox), ..direct })
     }
 
     /// The store file.
@@ -354,29 +385,97 @@ impl Store {
     /// Enqueues a run, atomically: de-duplicates its delivery, enforces the queue bound, supersedes queued runs
     /// with the same coalesce key. A duplicate delivery is answered even when the queue is full; a run that
     /// supersedes one does not grow the queue, so it is accepted even when the queue is at its limit.
+    ///
+    /// Returns only after the transaction holding the run has committed (durably: `synchronous = FULL`).
+    /// Concurrent calls are group-committed by the store's writer task: it takes every waiting run (at most
+    /// [`MAX_BATCH`]), applies them in arrival order in one transaction with one fsync, then answers each.
     pub async fn enqueue(&self, new: NewRun) -> Result<Enqueued, StoreError> {
+        let Some(writer) = &self.writer else {
+            return self.write_alone(&new).await;
+        };
+        let (reply, answer) = oneshot::channel();
+        writer.send(Pending { run: new, reply }).await.map_err(|_| self.writer_stopped())?;
+        answer.await.map_err(|_| self.writer_stopped())?
+    }
+
+    /// The writer task: group commit of enqueues until every [`Store`] handle (and so every sender) is gone.
+    async fn write_loop(self, mut inbox: mpsc::Receiver<Pending>) {
+        let mut pending = Vec::with_capacity(MAX_BATCH);
+        while inbox.recv_many(&mut pending, MAX_BATCH).await > 0 {
+            let (runs, replies): (Vec<NewRun>, Vec<Reply>) = pending.drain(..).map(|p| (p.run, p.reply)).unzip();
+            match self.write_batch(&runs).await {
+                Ok(outcomes) => {
+                    for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                        let _ = reply.send(outcome);
+                    }
+                }
+                Err(e) if runs.len() == 1 => {
+                    if let Some(reply) = replies.into_iter().next() {
+                        let _ = reply.send(Err(e));
+                    }
+                }
+                Err(e) => {
+                    // Nothing of the batch was committed. Retry each run in its own transaction, so a failure
+                    // that belongs to one run fails that run only.
+                    tracing::warn!(runs = runs.len(), error = %e, "a batch of enqueues failed; retrying them one by one");
+                    for (run, reply) in runs.iter().zip(replies) {
+                        let _ = reply.send(self.write_alone(run).await);
+                    }
+                }
+            }
+        }
+    }
+
+    /// One run in its own transaction.
+    async fn write_alone(&self, run: &NewRun) -> Result<Enqueued, StoreError> {
+        let mut outcomes = self.write_batch(std::slice::from_ref(run)).await?;
+        outcomes.pop().unwrap_or_else(|| Err(self.writer_stopped()))
+    }
+
+    /// Applies `runs` in order in one `BEGIN IMMEDIATE` transaction and commits once. The outer error means
+    /// nothing was committed; an inner error (queue full) refused that run only, and wrote nothing for it.
+    async fn write_batch(&self, runs: &[NewRun]) -> Result<Vec<Result<Enqueued, StoreError>>, StoreError> {
         const OP: &str = "enqueue";
         let mut tx = self.begin(OP).await?;
-        if let Some((provider, delivery)) = &new.delivery
-            && let Some(id) = self.delivery_run(&mut tx, provider, delivery).await?
-        {
-            self.commit(tx, OP).await?;
-            return Ok(Enqueued { id, duplicate: true, superseded: Vec::new() });
-        }
         let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM runs WHERE status = 'queued'")
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| self.db(OP, e))?;
+        let mut queued = u64::try_from(queued).unwrap_or(0);
+        let mut outcomes = Vec::with_capacity(runs.len());
+        for new in runs {
+            outcomes.push(self.write_one(&mut tx, new, &mut queued).await?);
+        }
+        self.commit(tx, OP).await?;
+        for outcome in outcomes.iter().flatten().filter(|o| !o.duplicate) {
+            tracing::debug!(run = outcome.id.0, superseded = outcome.superseded.len(), "run enqueued");
+        }
+        tracing::trace!(runs = runs.len(), "enqueue batch committed");
+        Ok(outcomes)
+    }
+
+    /// One run inside a batch's transaction; `queued` is the queue depth, kept current across the batch.
+    async fn write_one(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+        new: &NewRun,
+        queued: &mut u64,
+    ) -> Result<Result<Enqueued, StoreError>, StoreError> {
+        const OP: &str = "enqueue";
+        if let Some((provider, delivery)) = &new.delivery
+            && let Some(id) = self.delivery_run(tx, provider, delivery).await?
+        {
+            return Ok(Ok(Enqueued { id, duplicate: true, superseded: Vec::new() }));
+        }
         let same_key: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM runs WHERE status = 'queued' AND coalesce_key = ?1")
                 .bind(&new.coalesce_key)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut **tx)
                 .await
                 .map_err(|e| self.db(OP, e))?;
-        let queued = u64::try_from(queued).unwrap_or(0);
         let after = queued.saturating_sub(u64::try_from(same_key).unwrap_or(0)).saturating_add(1);
         if after > self.options.max_queued {
-            return Err(StoreError::QueueFull { queued, limit: self.options.max_queued });
+            return Ok(Err(StoreError::QueueFull { queued: *queued, limit: self.options.max_queued }));
         }
         let (provider, delivery) = match &new.delivery {
             Some((provider, delivery)) => (Some(provider.as_str()), Some(delivery.as_str())),
@@ -395,26 +494,25 @@ impl Store {
         .bind(new.change.to_string())
         .bind(&new.head)
         .bind(now)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await
         .map_err(|e| self.db(OP, e))?;
         let Some(id) = inserted else {
             // Only a delivery can conflict, and the write lock held since BEGIN IMMEDIATE makes this unreachable
             // unless the file is shared with a process that does not take it; answer as a duplicate all the same.
             let earlier = match (provider, delivery) {
-                (Some(provider), Some(delivery)) => self.delivery_run(&mut tx, provider, delivery).await?,
+                (Some(provider), Some(delivery)) => self.delivery_run(tx, provider, delivery).await?,
                 _ => None,
             };
             let Some(id) = earlier else {
-                return Err(StoreError::Corrupt {
+                return Ok(Err(StoreError::Corrupt {
                     path: self.path.clone(),
                     id: 0,
                     column: "delivery",
                     detail: "an insert conflicted but no earlier run has the delivery".to_owned(),
-                });
+                }));
             };
-            self.commit(tx, OP).await?;
-            return Ok(Enqueued { id, duplicate: true, superseded: Vec::new() });
+            return Ok(Ok(Enqueued { id, duplicate: true, superseded: Vec::new() }));
         };
         let mut superseded: Vec<i64> = sqlx::query_scalar(
             "UPDATE runs SET status = 'superseded', superseded_by = ?1, finished_ms = ?2 \
@@ -423,13 +521,12 @@ impl Store {
         .bind(id)
         .bind(now)
         .bind(&new.coalesce_key)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut **tx)
         .await
         .map_err(|e| self.db(OP, e))?;
-        self.commit(tx, OP).await?;
         superseded.sort_unstable();
-        tracing::debug!(run = id, superseded = superseded.len(), "run enqueued");
-        Ok(Enqueued { id: RunId(id), duplicate: false, superseded: superseded.into_iter().map(RunId).collect() })
+        *queued = queued.saturating_add(1).saturating_sub(u64::try_from(superseded.len()).unwrap_or(0));
+        Ok(Ok(Enqueued { id: RunId(id), duplicate: false, superseded: superseded.into_iter().map(RunId).collect() }))
     }
 
     /// Claims the oldest queued run whose coalesce key has no running run, marking it running for `worker`.
@@ -658,6 +755,10 @@ impl Store {
             .await
             .map_err(|e| self.db("look up a delivery", e))?;
         Ok(id.map(RunId))
+    }
+
+    fn writer_stopped(&self) -> StoreError {
+        StoreError::WriterStopped { path: self.path.clone() }
     }
 
     fn db(&self, op: &'static str, source: sqlx::Error) -> StoreError {
