@@ -23,6 +23,7 @@
 //! never edited (sqlx checks its checksum on every open).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -434,17 +435,85 @@ impl Store {
 
     /// Applies `runs` in order in one `BEGIN IMMEDIATE` transaction and commits once. The outer error means
     /// nothing was committed; an inner error (queue full) refused that run only, and wrote nothing for it.
+    ///
+    /// The statements do not grow with the batch: the state the batch depends on is read with three queries
+    /// (JSON arrays bound as one parameter each), the outcome of every run is decided here in arrival order,
+    /// exactly as one enqueue after another would, and written with one insert and one update.
     async fn write_batch(&self, runs: &[NewRun]) -> Result<Vec<Result<Enqueued, StoreError>>, StoreError> {
         const OP: &str = "enqueue";
         let mut tx = self.begin(OP).await?;
-        let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM runs WHERE status = 'queued'")
-            .fetch_one(&mut *tx)
+        let (queued, last_id): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM runs WHERE status = 'queued'), \
+             MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'runs'), 0), \
+             COALESCE((SELECT MAX(id) FROM runs), 0))",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| self.db(OP, e))?;
+        let keys: Vec<&str> = runs.iter().map(|r| r.coalesce_key.as_str()).collect();
+        let waiting: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT id, coalesce_key FROM runs WHERE status = 'queued' \
+             AND coalesce_key IN (SELECT value FROM json_each(?1)) ORDER BY id",
+        )
+        .bind(Value::from(keys).to_string())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(|e| self.db(OP, e))?;
+        let deliveries: Vec<[&str; 2]> =
+            runs.iter().filter_map(|r| r.delivery.as_ref()).map(|(p, d)| [p.as_str(), d.as_str()]).collect();
+        let seen: Vec<(i64, String, String)> = if deliveries.is_empty() {
+            Vec::new()
+        } else {
+            sqlx::query_as(
+                "SELECT r.id, r.provider, r.delivery FROM json_each(?1) AS d CROSS JOIN runs AS r \
+                 WHERE r.provider = d.value ->> 0 AND r.delivery = d.value ->> 1",
+            )
+            .bind(serde_json::to_string(&deliveries).unwrap_or_default())
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(|e| self.db(OP, e))?
+        };
+
+        let mut plan = BatchPlan {
+            queued: u64::try_from(queued).unwrap_or(0),
+            next_id: last_id,
+            waiting: HashMap::new(),
+            seen: seen.into_iter().map(|(id, p, d)| ((p, d), RunId(id))).collect(),
+            inserts: Vec::new(),
+            supersedes: Vec::new(),
+        };
+        for (id, key) in waiting {
+            plan.waiting.entry(key).or_default().push(id);
+        }
+        let outcomes: Vec<Result<Enqueued, StoreError>> =
+            runs.iter().map(|new| plan.decide(new, self.options.max_queued)).collect();
+
+        let now = now_ms();
+        if !plan.inserts.is_empty() {
+            let inserted = sqlx::query(
+                "INSERT INTO runs (id, status, provider, delivery, repo, coalesce_key, event, change_json, head, \
+                 created_ms) SELECT r.value ->> 0, 'queued', r.value ->> 1, r.value ->> 2, r.value ->> 3, \
+                 r.value ->> 4, r.value ->> 5, r.value ->> 6, r.value ->> 7, ?2 FROM json_each(?1) AS r ORDER BY r.key",
+            )
+            .bind(Value::from(std::mem::take(&mut plan.inserts)).to_string())
+            .bind(now)
+            .execute(&mut *tx)
             .await
             .map_err(|e| self.db(OP, e))?;
-        let mut queued = u64::try_from(queued).unwrap_or(0);
-        let mut outcomes = Vec::with_capacity(runs.len());
-        for new in runs {
-            outcomes.push(self.write_one(&mut tx, new, &mut queued).await?);
+            let expected = outcomes.iter().flatten().filter(|o| !o.duplicate).count();
+            self.check_rows(OP, "id", inserted.rows_affected(), expected)?;
+        }
+        if !plan.supersedes.is_empty() {
+            let updated = sqlx::query(
+                "UPDATE runs SET status = 'superseded', superseded_by = s.value ->> 1, finished_ms = ?2 \
+                 FROM json_each(?1) AS s WHERE runs.id = s.value ->> 0 AND runs.status = 'queued'",
+            )
+            .bind(serde_json::to_string(&plan.supersedes).unwrap_or_default())
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| self.db(OP, e))?;
+            self.check_rows(OP, "status", updated.rows_affected(), plan.supersedes.len())?;
         }
         self.commit(tx, OP).await?;
         for outcome in outcomes.iter().flatten().filter(|o| !o.duplicate) {
@@ -454,79 +523,14 @@ impl Store {
         Ok(outcomes)
     }
 
-    /// One run inside a batch's transaction; `queued` is the queue depth, kept current across the batch.
-    async fn write_one(
-        &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
-        new: &NewRun,
-        queued: &mut u64,
-    ) -> Result<Result<Enqueued, StoreError>, StoreError> {
-        const OP: &str = "enqueue";
-        if let Some((provider, delivery)) = &new.delivery
-            && let Some(id) = self.delivery_run(tx, provider, delivery).await?
-        {
-            return Ok(Ok(Enqueued { id, duplicate: true, superseded: Vec::new() }));
+    /// A batch statement changed another number of rows than planned: only a writer that ignores the write lock
+    /// (another program on the file) can cause it; the transaction is rolled back.
+    fn check_rows(&self, op: &'static str, column: &'static str, got: u64, planned: usize) -> Result<(), StoreError> {
+        if got == u64::try_from(planned).unwrap_or(u64::MAX) {
+            return Ok(());
         }
-        let same_key: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM runs WHERE status = 'queued' AND coalesce_key = ?1")
-                .bind(&new.coalesce_key)
-                .fetch_one(&mut **tx)
-                .await
-                .map_err(|e| self.db(OP, e))?;
-        let after = queued.saturating_sub(u64::try_from(same_key).unwrap_or(0)).saturating_add(1);
-        if after > self.options.max_queued {
-            return Ok(Err(StoreError::QueueFull { queued: *queued, limit: self.options.max_queued }));
-        }
-        let (provider, delivery) = match &new.delivery {
-            Some((provider, delivery)) => (Some(provider.as_str()), Some(delivery.as_str())),
-            None => (None, None),
-        };
-        let now = now_ms();
-        let inserted: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO runs (status, provider, delivery, repo, coalesce_key, event, change_json, head, created_ms) \
-             VALUES ('queued', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING RETURNING id",
-        )
-        .bind(provider)
-        .bind(delivery)
-        .bind(&new.repo)
-        .bind(&new.coalesce_key)
-        .bind(&new.event)
-        .bind(new.change.to_string())
-        .bind(&new.head)
-        .bind(now)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(|e| self.db(OP, e))?;
-        let Some(id) = inserted else {
-            // Only a delivery can conflict, and the write lock held since BEGIN IMMEDIATE makes this unreachable
-            // unless the file is shared with a process that does not take it; answer as a duplicate all the same.
-            let earlier = match (provider, delivery) {
-                (Some(provider), Some(delivery)) => self.delivery_run(tx, provider, delivery).await?,
-                _ => None,
-            };
-            let Some(id) = earlier else {
-                return Ok(Err(StoreError::Corrupt {
-                    path: self.path.clone(),
-                    id: 0,
-                    column: "delivery",
-                    detail: "an insert conflicted but no earlier run has the delivery".to_owned(),
-                }));
-            };
-            return Ok(Ok(Enqueued { id, duplicate: true, superseded: Vec::new() }));
-        };
-        let mut superseded: Vec<i64> = sqlx::query_scalar(
-            "UPDATE runs SET status = 'superseded', superseded_by = ?1, finished_ms = ?2 \
-             WHERE coalesce_key = ?3 AND status = 'queued' AND id <> ?1 RETURNING id",
-        )
-        .bind(id)
-        .bind(now)
-        .bind(&new.coalesce_key)
-        .fetch_all(&mut **tx)
-        .await
-        .map_err(|e| self.db(OP, e))?;
-        superseded.sort_unstable();
-        *queued = queued.saturating_add(1).saturating_sub(u64::try_from(superseded.len()).unwrap_or(0));
-        Ok(Ok(Enqueued { id: RunId(id), duplicate: false, superseded: superseded.into_iter().map(RunId).collect() }))
+        tracing::error!(op, got, planned, "a batch statement changed an unexpected number of runs");
+        Err(self.corrupt(0, column, format!("{op}: a batch statement changed {got} runs instead of {planned}")))
     }
 
     /// Claims the oldest queued run whose coalesce key has no running run, marking it running for `worker`.
@@ -742,21 +746,6 @@ impl Store {
         tx.commit().await.map_err(|e| self.db(op, e))
     }
 
-    async fn delivery_run(
-        &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
-        provider: &str,
-        delivery: &str,
-    ) -> Result<Option<RunId>, StoreError> {
-        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM runs WHERE provider = ?1 AND delivery = ?2")
-            .bind(provider)
-            .bind(delivery)
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(|e| self.db("look up a delivery", e))?;
-        Ok(id.map(RunId))
-    }
-
     fn writer_stopped(&self) -> StoreError {
         StoreError::WriterStopped { path: self.path.clone() }
     }
@@ -838,6 +827,62 @@ impl Store {
             started: self.time_opt(id, "started_ms", self.column(row, id, "started_ms")?)?,
             finished: self.time_opt(id, "finished_ms", self.column(row, id, "finished_ms")?)?,
         })
+    }
+}
+
+/// The outcome of a batch of enqueues, decided in arrival order from the state read at its start.
+struct BatchPlan {
+    /// Queued runs, in the store and planned.
+    queued: u64,
+    /// The id of the newest run; planned runs take the next ids (AUTOINCREMENT follows explicit ids).
+    next_id: i64,
+    /// Queued run ids per coalesce key of the batch, in the store and planned.
+    waiting: HashMap<String, Vec<i64>>,
+    /// The run of every delivery of the batch seen so far, in the store and planned.
+    seen: HashMap<(String, String), RunId>,
+    /// Rows to insert: `[id, provider, delivery, repo, key, event, change text, head]`.
+    inserts: Vec<Value>,
+    /// `[superseded id, superseding id]`.
+    supersedes: Vec<[i64; 2]>,
+}
+
+impl BatchPlan {
+    /// What enqueueing `new` after everything planned so far does (the rules of [`Store::enqueue`]).
+    fn decide(&mut self, new: &NewRun, max_queued: u64) -> Result<Enqueued, StoreError> {
+        if let Some(delivery) = &new.delivery
+            && let Some(&id) = self.seen.get(delivery)
+        {
+            return Ok(Enqueued { id, duplicate: true, superseded: Vec::new() });
+        }
+        let same_key = self.waiting.get(&new.coalesce_key).map_or(0, Vec::len);
+        let after = self.queued.saturating_sub(u64::try_from(same_key).unwrap_or(0)).saturating_add(1);
+        if after > max_queued {
+            return Err(StoreError::QueueFull { queued: self.queued, limit: max_queued });
+        }
+        self.next_id += 1;
+        let id = self.next_id;
+        let mut superseded = self.waiting.insert(new.coalesce_key.clone(), vec![id]).unwrap_or_default();
+        superseded.sort_unstable();
+        self.queued = after;
+        self.supersedes.extend(superseded.iter().map(|&old| [old, id]));
+        let (provider, delivery) = match &new.delivery {
+            Some((provider, delivery)) => {
+                self.seen.insert((provider.clone(), delivery.clone()), RunId(id));
+                (Value::from(provider.as_str()), Value::from(delivery.as_str()))
+            }
+            None => (Value::Null, Value::Null),
+        };
+        self.inserts.push(Value::Array(vec![
+            Value::from(id),
+            provider,
+            delivery,
+            Value::from(new.repo.as_str()),
+            Value::from(new.coalesce_key.as_str()),
+            Value::from(new.event.as_str()),
+            Value::from(new.change.to_string()),
+            Value::from(new.head.as_str()),
+        ]));
+        Ok(Enqueued { id: RunId(id), duplicate: false, superseded: superseded.into_iter().map(RunId).collect() })
     }
 }
 
