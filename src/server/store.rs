@@ -14,12 +14,16 @@
 //!
 //! Every write is one `BEGIN IMMEDIATE` transaction: SQLite takes the write lock up front, so concurrent
 //! enqueues and claims (from any number of pool connections) are serialized by the database itself.
+//! Enqueues are group-committed: one writer task (spawned by [`Store::open_with`] on the current Tokio runtime)
+//! applies every enqueue waiting for it, in arrival order, in one transaction, and answers each caller after the
+//! commit — one fsync for a batch instead of one per webhook. Claims and finishes write directly.
 //! One `fleetgate serve` process owns a store file; [`Store::requeue_interrupted`] assumes no worker is running.
 //!
 //! Schema changes are new files under `src/server/migrations/` added to `MIGRATIONS`; an applied migration is
 //! never edited (sqlx checks its checksum on every open).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -33,12 +37,19 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{Row, SqlSafeStr};
+use tokio::sync::{mpsc, oneshot};
 
 /// The schema, oldest first: (version, description, SQL). Applied by sqlx's migrator, each in a transaction.
 const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "runs", include_str!("migrations/0001_runs.sql"))];
 
 /// Most runs [`Store::list`] returns at once.
 pub const MAX_LIST_LIMIT: usize = 500;
+
+/// Most enqueues the writer task commits in one transaction.
+pub const MAX_BATCH: usize = 256;
+
+/// Enqueues waiting for the writer task beyond this make [`Store::enqueue`] wait to send (back-pressure).
+const INBOX: usize = 4 * MAX_BATCH;
 
 /// The columns of a full [`Run`], read by name in `Store::run_from_row`.
 macro_rules! run_columns {
@@ -79,6 +90,11 @@ pub enum StoreError {
          later or raise the queue limit"
     )]
     QueueFull { queued: u64, limit: u64 },
+    #[error(
+        "run store {path}: the writer task stopped (the service is shutting down, or the runtime that opened the \
+         store has ended), so the run may not have been enqueued; retry against a running service"
+    )]
+    WriterStopped { path: PathBuf },
     #[error("run {id} does not exist in the run store {path}")]
     UnknownRun { path: PathBuf, id: RunId },
     #[error("run {id} is {status}, not running, so it cannot be finished (run store {path})")]
@@ -298,13 +314,26 @@ pub struct Recovered {
     pub failed: Vec<RunId>,
 }
 
-/// The run store: a cheap-to-clone handle on a pool of SQLite connections.
+/// The run store: a cheap-to-clone handle on a pool of SQLite connections and on the writer task that
+/// group-commits enqueues.
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
     path: PathBuf,
     options: StoreOptions,
+    /// The writer task's inbox; `None` in the writer task's own handle, which writes directly (so that the
+    /// channel closes, and the task ends, when the last other handle is dropped).
+    writer: Option<mpsc::Sender<Pending>>,
 }
+
+/// An enqueue waiting for the writer task.
+#[derive(Debug)]
+struct Pending {
+    run: NewRun,
+    reply: Reply,
+}
+
+type Reply = oneshot::Sender<Result<Enqueued, StoreError>>;
 
 impl Store {
     /// Opens (creating directories and file as needed) the store at `path` with default options.
@@ -338,7 +367,10 @@ impl Store {
             .await
             .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
         migrator().run(&pool).await.map_err(|source| StoreError::Migrate { path: path.to_path_buf(), source })?;
-        Ok(Store { pool, path: path.to_path_buf(), options })
+        let direct = Store { pool, path: path.to_path_buf(), options, writer: None };
+        let (inbox, receiver) = mpsc::channel(INBOX);
+        tokio::spawn(direct.clone().write_loop(receiver));
+        Ok(Store { writer: Some(inbox), ..direct })
     }
 
     /// The store file.
@@ -354,82 +386,151 @@ impl Store {
     /// Enqueues a run, atomically: de-duplicates its delivery, enforces the queue bound, supersedes queued runs
     /// with the same coalesce key. A duplicate delivery is answered even when the queue is full; a run that
     /// supersedes one does not grow the queue, so it is accepted even when the queue is at its limit.
+    ///
+    /// Returns only after the transaction holding the run has committed (durably: `synchronous = FULL`).
+    /// Concurrent calls are group-committed by the store's writer task: it takes every waiting run (at most
+    /// [`MAX_BATCH`]), applies them in arrival order in one transaction with one fsync, then answers each.
     pub async fn enqueue(&self, new: NewRun) -> Result<Enqueued, StoreError> {
+        let Some(writer) = &self.writer else {
+            return self.write_alone(&new).await;
+        };
+        let (reply, answer) = oneshot::channel();
+        writer.send(Pending { run: new, reply }).await.map_err(|_| self.writer_stopped())?;
+        answer.await.map_err(|_| self.writer_stopped())?
+    }
+
+    /// The writer task: group commit of enqueues until every [`Store`] handle (and so every sender) is gone.
+    async fn write_loop(self, mut inbox: mpsc::Receiver<Pending>) {
+        let mut pending = Vec::with_capacity(MAX_BATCH);
+        while inbox.recv_many(&mut pending, MAX_BATCH).await > 0 {
+            let (runs, replies): (Vec<NewRun>, Vec<Reply>) = pending.drain(..).map(|p| (p.run, p.reply)).unzip();
+            match self.write_batch(&runs).await {
+                Ok(outcomes) => {
+                    for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                        let _ = reply.send(outcome);
+                    }
+                }
+                Err(e) if runs.len() == 1 => {
+                    if let Some(reply) = replies.into_iter().next() {
+                        let _ = reply.send(Err(e));
+                    }
+                }
+                Err(e) => {
+                    // Nothing of the batch was committed. Retry each run in its own transaction, so a failure
+                    // that belongs to one run fails that run only.
+                    tracing::warn!(runs = runs.len(), error = %e, "a batch of enqueues failed; retrying them one by one");
+                    for (run, reply) in runs.iter().zip(replies) {
+                        let _ = reply.send(self.write_alone(run).await);
+                    }
+                }
+            }
+        }
+    }
+
+    /// One run in its own transaction.
+    async fn write_alone(&self, run: &NewRun) -> Result<Enqueued, StoreError> {
+        let mut outcomes = self.write_batch(std::slice::from_ref(run)).await?;
+        outcomes.pop().unwrap_or_else(|| Err(self.writer_stopped()))
+    }
+
+    /// Applies `runs` in order in one `BEGIN IMMEDIATE` transaction and commits once. The outer error means
+    /// nothing was committed; an inner error (queue full) refused that run only, and wrote nothing for it.
+    ///
+    /// The statements do not grow with the batch: the state the batch depends on is read with three queries
+    /// (JSON arrays bound as one parameter each), the outcome of every run is decided here in arrival order,
+    /// exactly as one enqueue after another would, and written with one insert and one update.
+    async fn write_batch(&self, runs: &[NewRun]) -> Result<Vec<Result<Enqueued, StoreError>>, StoreError> {
         const OP: &str = "enqueue";
         let mut tx = self.begin(OP).await?;
-        if let Some((provider, delivery)) = &new.delivery
-            && let Some(id) = self.delivery_run(&mut tx, provider, delivery).await?
-        {
-            self.commit(tx, OP).await?;
-            return Ok(Enqueued { id, duplicate: true, superseded: Vec::new() });
-        }
-        let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM runs WHERE status = 'queued'")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(|e| self.db(OP, e))?;
-        let same_key: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM runs WHERE status = 'queued' AND coalesce_key = ?1")
-                .bind(&new.coalesce_key)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(|e| self.db(OP, e))?;
-        let queued = u64::try_from(queued).unwrap_or(0);
-        let after = queued.saturating_sub(u64::try_from(same_key).unwrap_or(0)).saturating_add(1);
-        if after > self.options.max_queued {
-            return Err(StoreError::QueueFull { queued, limit: self.options.max_queued });
-        }
-        let (provider, delivery) = match &new.delivery {
-            Some((provider, delivery)) => (Some(provider.as_str()), Some(delivery.as_str())),
-            None => (None, None),
-        };
-        let now = now_ms();
-        let inserted: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO runs (status, provider, delivery, repo, coalesce_key, event, change_json, head, created_ms) \
-             VALUES ('queued', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING RETURNING id",
+        let (queued, last_id): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM runs WHERE status = 'queued'), \
+             MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'runs'), 0), \
+             COALESCE((SELECT MAX(id) FROM runs), 0))",
         )
-        .bind(provider)
-        .bind(delivery)
-        .bind(&new.repo)
-        .bind(&new.coalesce_key)
-        .bind(&new.event)
-        .bind(new.change.to_string())
-        .bind(&new.head)
-        .bind(now)
-        .fetch_optional(&mut *tx)
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| self.db(OP, e))?;
-        let Some(id) = inserted else {
-            // Only a delivery can conflict, and the write lock held since BEGIN IMMEDIATE makes this unreachable
-            // unless the file is shared with a process that does not take it; answer as a duplicate all the same.
-            let earlier = match (provider, delivery) {
-                (Some(provider), Some(delivery)) => self.delivery_run(&mut tx, provider, delivery).await?,
-                _ => None,
-            };
-            let Some(id) = earlier else {
-                return Err(StoreError::Corrupt {
-                    path: self.path.clone(),
-                    id: 0,
-                    column: "delivery",
-                    detail: "an insert conflicted but no earlier run has the delivery".to_owned(),
-                });
-            };
-            self.commit(tx, OP).await?;
-            return Ok(Enqueued { id, duplicate: true, superseded: Vec::new() });
-        };
-        let mut superseded: Vec<i64> = sqlx::query_scalar(
-            "UPDATE runs SET status = 'superseded', superseded_by = ?1, finished_ms = ?2 \
-             WHERE coalesce_key = ?3 AND status = 'queued' AND id <> ?1 RETURNING id",
+        let keys: Vec<&str> = runs.iter().map(|r| r.coalesce_key.as_str()).collect();
+        let waiting: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT id, coalesce_key FROM runs WHERE status = 'queued' \
+             AND coalesce_key IN (SELECT value FROM json_each(?1)) ORDER BY id",
         )
-        .bind(id)
-        .bind(now)
-        .bind(&new.coalesce_key)
+        .bind(Value::from(keys).to_string())
         .fetch_all(&mut *tx)
         .await
         .map_err(|e| self.db(OP, e))?;
+        let deliveries: Vec<[&str; 2]> =
+            runs.iter().filter_map(|r| r.delivery.as_ref()).map(|(p, d)| [p.as_str(), d.as_str()]).collect();
+        let seen: Vec<(i64, String, String)> = if deliveries.is_empty() {
+            Vec::new()
+        } else {
+            sqlx::query_as(
+                "SELECT r.id, r.provider, r.delivery FROM json_each(?1) AS d CROSS JOIN runs AS r \
+                 WHERE r.provider = d.value ->> 0 AND r.delivery = d.value ->> 1",
+            )
+            .bind(serde_json::to_string(&deliveries).unwrap_or_default())
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(|e| self.db(OP, e))?
+        };
+
+        let mut plan = BatchPlan {
+            queued: u64::try_from(queued).unwrap_or(0),
+            next_id: last_id,
+            waiting: HashMap::new(),
+            seen: seen.into_iter().map(|(id, p, d)| ((p, d), RunId(id))).collect(),
+            inserts: Vec::new(),
+            supersedes: Vec::new(),
+        };
+        for (id, key) in waiting {
+            plan.waiting.entry(key).or_default().push(id);
+        }
+        let outcomes: Vec<Result<Enqueued, StoreError>> =
+            runs.iter().map(|new| plan.decide(new, self.options.max_queued)).collect();
+
+        let now = now_ms();
+        if !plan.inserts.is_empty() {
+            let inserted = sqlx::query(
+                "INSERT INTO runs (id, status, provider, delivery, repo, coalesce_key, event, change_json, head, \
+                 created_ms) SELECT r.value ->> 0, 'queued', r.value ->> 1, r.value ->> 2, r.value ->> 3, \
+                 r.value ->> 4, r.value ->> 5, r.value ->> 6, r.value ->> 7, ?2 FROM json_each(?1) AS r ORDER BY r.key",
+            )
+            .bind(Value::from(std::mem::take(&mut plan.inserts)).to_string())
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| self.db(OP, e))?;
+            let expected = outcomes.iter().flatten().filter(|o| !o.duplicate).count();
+            self.check_rows(OP, "id", inserted.rows_affected(), expected)?;
+        }
+        if !plan.supersedes.is_empty() {
+            let updated = sqlx::query(
+                "UPDATE runs SET status = 'superseded', superseded_by = s.value ->> 1, finished_ms = ?2 \
+                 FROM json_each(?1) AS s WHERE runs.id = s.value ->> 0 AND runs.status = 'queued'",
+            )
+            .bind(serde_json::to_string(&plan.supersedes).unwrap_or_default())
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| self.db(OP, e))?;
+            self.check_rows(OP, "status", updated.rows_affected(), plan.supersedes.len())?;
+        }
         self.commit(tx, OP).await?;
-        superseded.sort_unstable();
-        tracing::debug!(run = id, superseded = superseded.len(), "run enqueued");
-        Ok(Enqueued { id: RunId(id), duplicate: false, superseded: superseded.into_iter().map(RunId).collect() })
+        for outcome in outcomes.iter().flatten().filter(|o| !o.duplicate) {
+            tracing::debug!(run = outcome.id.0, superseded = outcome.superseded.len(), "run enqueued");
+        }
+        tracing::trace!(runs = runs.len(), "enqueue batch committed");
+        Ok(outcomes)
+    }
+
+    /// A batch statement changed another number of rows than planned: only a writer that ignores the write lock
+    /// (another program on the file) can cause it; the transaction is rolled back.
+    fn check_rows(&self, op: &'static str, column: &'static str, got: u64, planned: usize) -> Result<(), StoreError> {
+        if got == u64::try_from(planned).unwrap_or(u64::MAX) {
+            return Ok(());
+        }
+        tracing::error!(op, got, planned, "a batch statement changed an unexpected number of runs");
+        Err(self.corrupt(0, column, format!("{op}: a batch statement changed {got} runs instead of {planned}")))
     }
 
     /// Claims the oldest queued run whose coalesce key has no running run, marking it running for `worker`.
@@ -645,19 +746,8 @@ impl Store {
         tx.commit().await.map_err(|e| self.db(op, e))
     }
 
-    async fn delivery_run(
-        &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
-        provider: &str,
-        delivery: &str,
-    ) -> Result<Option<RunId>, StoreError> {
-        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM runs WHERE provider = ?1 AND delivery = ?2")
-            .bind(provider)
-            .bind(delivery)
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(|e| self.db("look up a delivery", e))?;
-        Ok(id.map(RunId))
+    fn writer_stopped(&self) -> StoreError {
+        StoreError::WriterStopped { path: self.path.clone() }
     }
 
     fn db(&self, op: &'static str, source: sqlx::Error) -> StoreError {
@@ -737,6 +827,62 @@ impl Store {
             started: self.time_opt(id, "started_ms", self.column(row, id, "started_ms")?)?,
             finished: self.time_opt(id, "finished_ms", self.column(row, id, "finished_ms")?)?,
         })
+    }
+}
+
+/// The outcome of a batch of enqueues, decided in arrival order from the state read at its start.
+struct BatchPlan {
+    /// Queued runs, in the store and planned.
+    queued: u64,
+    /// The id of the newest run; planned runs take the next ids (AUTOINCREMENT follows explicit ids).
+    next_id: i64,
+    /// Queued run ids per coalesce key of the batch, in the store and planned.
+    waiting: HashMap<String, Vec<i64>>,
+    /// The run of every delivery of the batch seen so far, in the store and planned.
+    seen: HashMap<(String, String), RunId>,
+    /// Rows to insert: `[id, provider, delivery, repo, key, event, change text, head]`.
+    inserts: Vec<Value>,
+    /// `[superseded id, superseding id]`.
+    supersedes: Vec<[i64; 2]>,
+}
+
+impl BatchPlan {
+    /// What enqueueing `new` after everything planned so far does (the rules of [`Store::enqueue`]).
+    fn decide(&mut self, new: &NewRun, max_queued: u64) -> Result<Enqueued, StoreError> {
+        if let Some(delivery) = &new.delivery
+            && let Some(&id) = self.seen.get(delivery)
+        {
+            return Ok(Enqueued { id, duplicate: true, superseded: Vec::new() });
+        }
+        let same_key = self.waiting.get(&new.coalesce_key).map_or(0, Vec::len);
+        let after = self.queued.saturating_sub(u64::try_from(same_key).unwrap_or(0)).saturating_add(1);
+        if after > max_queued {
+            return Err(StoreError::QueueFull { queued: self.queued, limit: max_queued });
+        }
+        self.next_id += 1;
+        let id = self.next_id;
+        let mut superseded = self.waiting.insert(new.coalesce_key.clone(), vec![id]).unwrap_or_default();
+        superseded.sort_unstable();
+        self.queued = after;
+        self.supersedes.extend(superseded.iter().map(|&old| [old, id]));
+        let (provider, delivery) = match &new.delivery {
+            Some((provider, delivery)) => {
+                self.seen.insert((provider.clone(), delivery.clone()), RunId(id));
+                (Value::from(provider.as_str()), Value::from(delivery.as_str()))
+            }
+            None => (Value::Null, Value::Null),
+        };
+        self.inserts.push(Value::Array(vec![
+            Value::from(id),
+            provider,
+            delivery,
+            Value::from(new.repo.as_str()),
+            Value::from(new.coalesce_key.as_str()),
+            Value::from(new.event.as_str()),
+            Value::from(new.change.to_string()),
+            Value::from(new.head.as_str()),
+        ]));
+        Ok(Enqueued { id: RunId(id), duplicate: false, superseded: superseded.into_iter().map(RunId).collect() })
     }
 }
 

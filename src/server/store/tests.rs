@@ -541,3 +541,74 @@ async fn concurrent_enqueue_and_claim_keep_one_running_per_key() {
         assert_eq!(last.status, RunStatus::Succeeded, "{last:?}");
     }
 }
+
+#[tokio::test]
+async fn one_batch_dedupes_a_repeated_delivery_and_coalesces_one_key_in_arrival_order() {
+    let (_dir, store) = open_default().await;
+    let batch = [
+        new_run("k", "h1", Some("d-1")),
+        new_run("k", "h1-again", Some("d-1")),
+        new_run("other", "o1", Some("d-2")),
+        new_run("k", "h2", Some("d-3")),
+    ];
+    let outcomes: Vec<Enqueued> =
+        store.write_batch(&batch).await.unwrap().into_iter().collect::<Result<_, _>>().unwrap();
+    let (first, other, last) = (outcomes[0].id, outcomes[2].id, outcomes[3].id);
+    assert_eq!(outcomes[0], Enqueued { id: first, duplicate: false, superseded: vec![] });
+    assert_eq!(outcomes[1], Enqueued { id: first, duplicate: true, superseded: vec![] });
+    assert_eq!(outcomes[3], Enqueued { id: last, duplicate: false, superseded: vec![first] });
+    assert!(first < other && other < last, "ids follow arrival order: {outcomes:?}");
+    let superseded = store.get(first).await.unwrap().unwrap();
+    assert_eq!((superseded.status, superseded.superseded_by), (RunStatus::Superseded, Some(last)));
+    assert_eq!(superseded.head, "h1", "the repeated delivery must not overwrite the first run");
+    assert_eq!(store.get(last).await.unwrap().unwrap().head, "h2");
+    let counts = store.counts().await.unwrap();
+    assert_eq!((counts.queued, counts.superseded), (2, 1));
+    // The batch was committed: a later enqueue of the repeated delivery sees it.
+    assert_eq!(store.enqueue(new_run("k", "h3", Some("d-1"))).await.unwrap().id, first);
+}
+
+#[tokio::test]
+async fn a_full_queue_refuses_one_run_of_a_batch_and_keeps_the_others() {
+    let (_dir, store) = open_temp(StoreOptions { max_queued: 1, ..StoreOptions::default() }).await;
+    let batch = [new_run("k1", "a", None), new_run("k2", "b", None), new_run("k1", "c", None)];
+    let mut outcomes = store.write_batch(&batch).await.unwrap().into_iter();
+    let first = outcomes.next().unwrap().unwrap();
+    assert!(matches!(outcomes.next().unwrap(), Err(StoreError::QueueFull { queued: 1, limit: 1 })));
+    let third = outcomes.next().unwrap().unwrap();
+    assert_eq!(third.superseded, vec![first.id]);
+    let queued = store.list(&RunFilter { status: Some(RunStatus::Queued), ..RunFilter::default() }).await.unwrap();
+    assert_eq!(queued.iter().map(|r| r.head.as_str()).collect::<Vec<_>>(), ["c"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_enqueues_are_all_answered_with_distinct_committed_runs() {
+    let (dir, store) = open_default().await;
+    let mut tasks = Vec::new();
+    for i in 0..300 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store.enqueue(new_run(&format!("k{}", i % 7), &format!("h{i}"), Some(&format!("d-{i}")))).await
+        }));
+    }
+    let mut ids = BTreeSet::new();
+    for task in tasks {
+        let outcome = task.await.unwrap().unwrap();
+        assert!(!outcome.duplicate);
+        ids.insert(outcome.id);
+    }
+    assert_eq!(ids.len(), 300);
+    store.close().await;
+    // Everything answered is in the file: reopen and count.
+    let reopened = Store::open(&dir.path().join("state/runs.db")).await.unwrap();
+    let counts = reopened.counts().await.unwrap();
+    assert_eq!((counts.queued, counts.superseded), (7, 293));
+}
+
+#[tokio::test]
+async fn enqueue_after_close_is_an_error_not_a_hang() {
+    let (_dir, store) = open_default().await;
+    store.close().await;
+    let err = store.enqueue(new_run("k", "h", None)).await.unwrap_err();
+    assert!(matches!(err, StoreError::Db { op: "enqueue", .. }), "{err}");
+}
