@@ -152,7 +152,7 @@ fn run_change(args: &RunArgs) -> anyhow::Result<ExitCode> {
         pull_request: None,
         target_branch: (event == EventKind::PullRequest).then(|| branch.clone()),
     };
-    let input = RunInput { config: Arc::new(config), change, base, head, changed, default_branch };
+    let input = RunInput { config: Arc::new(config), change, base, head, changed, default_branch, run_url: None };
     let progress = |step: &str| eprintln!("[{}] {step}…", pipeline.name);
     let report = pipeline::run(&pipeline, input, Mode::Cli, Arc::new(NoEffects), None, &progress);
     if args.json {

@@ -461,6 +461,7 @@ fn check_update(push: &Push, u: &RefUpdate, p: &mut Printer) -> Result<bool, Pre
         head: head_ws,
         changed,
         default_branch: repo.default_branch.clone(),
+        run_url: None,
     };
     let report = pipeline::run(pipeline, input, Mode::Hook, Arc::new(NoEffects), Some(push.deadline), &|step| {
         tracing::debug!(step, "step started")

@@ -71,6 +71,8 @@ pub struct CommentRequest {
     pub summary: String,
     pub success: bool,
     pub set_status: bool,
+    /// A link to this run (commit statuses point at it).
+    pub run_url: Option<String>,
 }
 
 /// The outside world: forges and clusters. The service implements it; the CLI and tests may too.
@@ -117,6 +119,8 @@ pub struct RunInput {
     pub changed: BTreeMap<String, Vec<ChangedPath>>,
     /// The repository's default branch.
     pub default_branch: String,
+    /// Where the run's Report can be seen (the service's `/runs/{id}`), for statuses.
+    pub run_url: Option<String>,
 }
 
 /// What steps hand to later steps.
@@ -430,6 +434,7 @@ fn run_step(
                 summary: summary.clone(),
                 success: !failed_before,
                 set_status: step.with.get("status").and_then(serde_json::Value::as_bool).unwrap_or(true),
+                run_url: input.run_url.clone(),
             };
             match effects.comment(&req) {
                 Ok(log) => StepResult { log, ..StepResult::ok(format!("commented: {summary}")) },

@@ -106,7 +106,7 @@ impl Effects for ServiceEffects {
                         state,
                         &format!("fleetgate/{}", req.pipeline),
                         &description,
-                        self.run_url.as_deref(),
+                        req.run_url.as_deref().or(self.run_url.as_deref()),
                     )
                     .await
                     .map_err(|e| e.to_string())?;

@@ -317,10 +317,12 @@ impl Service {
             );
         };
         let (config, mirrors, effects) = (self.config.clone(), self.mirrors.clone(), self.effects.clone());
+        let run_url =
+            self.config.server.public_url.as_ref().map(|u| format!("{}/runs/{}", u.trim_end_matches('/'), run.id));
         let span = tracing::Span::current();
         let joined = tokio::task::spawn_blocking(move || {
             let _enter = span.enter();
-            prepare_and_run(&config, &mirrors, &repo, change, &pipeline, effects)
+            prepare_and_run(&config, &mirrors, &repo, change, &pipeline, effects, run_url)
         })
         .await;
         match joined {
@@ -350,6 +352,7 @@ fn prepare_and_run(
     mut change: Change,
     pipeline: &Pipeline,
     effects: Arc<ServiceEffects>,
+    run_url: Option<String>,
 ) -> Result<Report, Box<(Change, String)>> {
     let path_of = |r: &crate::config::RepoConfig| mirrors.path_of(config, r);
     let Some(path) = path_of(repo) else {
@@ -392,6 +395,7 @@ fn prepare_and_run(
         head: head_ws,
         changed,
         default_branch: repo.default_branch.clone(),
+        run_url,
     };
     let progress = |step: &str| tracing::debug!(step, "step starting");
     Ok(pipeline::run(pipeline, input, Mode::Service, effects, None, &progress))

@@ -59,6 +59,7 @@ fn run(config: &Config, pipeline_yaml: &str, base: &str, head: &str, mode: Mode)
             workspace::changed_paths_for(&ws, "fleet", base, head).unwrap()
         },
         default_branch: "main".into(),
+        run_url: None,
     };
     pipeline::run(&p, input, mode, Arc::new(NoEffects), None, &|_| {})
 }

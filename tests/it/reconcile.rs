@@ -299,6 +299,7 @@ impl Service {
             head,
             changed,
             default_branch: repo.default_branch.clone(),
+            run_url: Some("https://fleetgate.example.com/runs/7".into()),
         };
         pipeline::run(&p, input, Mode::Service, Arc::new(effects), None, &|_| {})
     }
@@ -341,6 +342,7 @@ fn a_pipeline_comments_once_per_pull_request_and_reconciles_on_push() {
     assert_eq!(statuses.len(), 1);
     assert_eq!((statuses[0].sha.as_str(), statuses[0].state.as_str()), (first.as_str(), "success"));
     assert!(statuses[0].context.starts_with("fleetgate/"), "{:?}", statuses[0]);
+    assert_eq!(statuses[0].target_url.as_deref(), Some("https://fleetgate.example.com/runs/7"), "the run's own URL");
     assert!(mgmt.requests().is_empty() && argocd.requests().is_empty(), "a pull request reconciles nothing");
 
     // A new head: the same comment is edited, none is added.
