@@ -2,10 +2,8 @@
 
 use super::ColorChoice;
 use crate::config::{CONFIG_FILE, Config};
-use crate::steps::seal_check::aws::{AwsTimeouts, SecretsManager};
 use crate::steps::seal_check::{
-    AwsFetch, Level, SealCheckConfig, SealOptions, check, cli_group, load_groups, render_human, render_json,
-    render_markdown,
+    Level, SealCheckConfig, SealOptions, check, cli_group, load_groups, render_human, render_json, render_markdown,
 };
 use crate::workspace::Workspace;
 use anyhow::Context;
@@ -68,7 +66,7 @@ pub fn run(args: &SealCheckArgs, color: ColorChoice) -> anyhow::Result<ExitCode>
             let groups = if cli_keys {
                 cli_groups
             } else {
-                let aws = aws_fetcher(&config);
+                let aws = crate::steps::seal_check::aws_fetcher(&config);
                 load_groups(&config, aws.as_deref())?
             };
             (ws, SealOptions::from_config(&config.seal_check, groups))
@@ -93,21 +91,4 @@ pub fn run(args: &SealCheckArgs, color: ColorChoice) -> anyhow::Result<ExitCode>
         SealOutput::Markdown => print!("{}", render_markdown(&report)),
     }
     Ok(if report.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS })
-}
-
-/// The AWS Secrets Manager client, when a seal-check group reads a key from AWS.
-fn aws_fetcher(config: &Config) -> Option<Box<dyn AwsFetch>> {
-    let uses_aws = config.seal_check.groups.iter().flat_map(|g| &g.keys).any(|k| {
-        k.aws.is_some() || k.secret.as_ref().and_then(|s| config.secrets.get(s)).is_some_and(|r| r.aws.is_some())
-    });
-    if !uses_aws {
-        return None;
-    }
-    match SecretsManager::new(AwsTimeouts::default()) {
-        Ok(sm) => Some(Box::new(sm)),
-        Err(e) => {
-            tracing::warn!(error = %e, "AWS Secrets Manager is unavailable");
-            None
-        }
-    }
 }

@@ -17,6 +17,7 @@
 //! reported as not rendered.
 
 use super::gotmpl::{self, MissingKey};
+use super::text_at as text;
 use crate::config::Config;
 use crate::kustomize::{KUSTOMIZATION_FILES, Options};
 use crate::manifest::{self, Limits};
@@ -62,14 +63,6 @@ pub fn is_application_set(v: &Value) -> bool {
 fn is_argo(v: &Value, kind: &str) -> bool {
     v.get("kind").and_then(Value::as_str) == Some(kind)
         && v.get("apiVersion").and_then(Value::as_str).is_some_and(|a| a.starts_with("argoproj.io/"))
-}
-
-fn text<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
-    let mut cur = v;
-    for k in path {
-        cur = cur.get(k)?;
-    }
-    cur.as_str()
 }
 
 /// The cluster an Application's objects land on; `hub` is the cluster the Application object is on.

@@ -171,7 +171,8 @@ fn is_flux_kustomization(v: &Value) -> bool {
         && v.get("apiVersion").and_then(Value::as_str).is_some_and(|a| a.starts_with("kustomize.toolkit.fluxcd.io/"))
 }
 
-fn text_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+/// The string at a path of map keys.
+pub fn text_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
     let mut cur = v;
     for k in path {
         cur = cur.get(k)?;
@@ -548,7 +549,7 @@ fn find_object(done: &FleetRender, cluster: &str, kind: &str, ns: &str, name: &s
 }
 
 /// An object on `cluster` (a source, a ConfigMap, …), and the repository of the root that rendered it.
-fn find_source(done: &FleetRender, cluster: &str, kind: &str, ns: &str, name: &str) -> Option<(Value, String)> {
+pub fn find_source(done: &FleetRender, cluster: &str, kind: &str, ns: &str, name: &str) -> Option<(Value, String)> {
     done.roots.iter().filter(|r| r.root.cluster == cluster).find_map(|r| {
         r.objects
             .as_ref()

@@ -363,20 +363,9 @@ fn run_step(
             r
         }
         StepKind::SealCheck => {
-            use crate::steps::seal_check::{SealOptions, aws, check, load_groups};
-            let needs_aws = input.config.seal_check.groups.iter().any(|g| {
-                g.keys.iter().any(|k| {
-                    k.aws.is_some()
-                        || k.secret
-                            .as_ref()
-                            .is_some_and(|s| input.config.secrets.get(s).is_some_and(|r| r.aws.is_some()))
-                })
-            });
-            let manager = if needs_aws { aws::SecretsManager::new(aws::AwsTimeouts::default()).ok() } else { None };
-            let groups = match load_groups(
-                &input.config,
-                manager.as_ref().map(|m| m as &dyn crate::steps::seal_check::AwsFetch),
-            ) {
+            use crate::steps::seal_check::{SealOptions, aws_fetcher, check, load_groups};
+            let aws = aws_fetcher(&input.config);
+            let groups = match load_groups(&input.config, aws.as_deref()) {
                 Ok(g) => g,
                 Err(e) => return StepResult::fail(format!("cannot load the sealing keys: {e}")),
             };

@@ -3,7 +3,7 @@
 //! roots with nothing to annotate (a configured cluster directory applied by other means) become notes.
 
 use crate::fleet::affected::Comparison;
-use crate::fleet::{RootRender, argo};
+use crate::fleet::{RootRender, argo, find_source, text_at as text};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -49,14 +49,6 @@ impl ReconcilePlan {
     pub fn is_empty(&self) -> bool {
         self.clusters.values().all(Vec::is_empty)
     }
-}
-
-fn text<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
-    let mut cur = v;
-    for k in path {
-        cur = cur.get(k)?;
-    }
-    cur.as_str()
 }
 
 /// The sync roots of the head render whose output differs from base (new roots included), on affected clusters.
@@ -124,21 +116,9 @@ pub fn plan(cmp: &Comparison) -> ReconcilePlan {
         let src_kind = text(obj, &["spec", "sourceRef", "kind"]).unwrap_or("GitRepository").to_string();
         let src_name = text(obj, &["spec", "sourceRef", "name"]).unwrap_or("").to_string();
         let src_ns = text(obj, &["spec", "sourceRef", "namespace"]).unwrap_or(&ns).to_string();
-        let src_api = cmp
-            .head
-            .roots
-            .iter()
-            .filter(|h| h.root.cluster == r.root.reconciler)
-            .filter_map(|h| h.objects.as_ref().ok())
-            .flatten()
-            .find(|o| {
-                text(o, &["kind"]) == Some(&src_kind)
-                    && text(o, &["metadata", "name"]) == Some(&src_name)
-                    && text(o, &["metadata", "namespace"]).unwrap_or("default") == src_ns
-            })
-            .and_then(|o| text(o, &["apiVersion"]))
-            .unwrap_or("source.toolkit.fluxcd.io/v1")
-            .to_string();
+        let src_api = find_source(&cmp.head, &r.root.reconciler, &src_kind, &src_ns, &src_name)
+            .and_then(|(o, _)| text(&o, &["apiVersion"]).map(str::to_string))
+            .unwrap_or_else(|| "source.toolkit.fluxcd.io/v1".to_string());
         push(
             PlanTarget {
                 role: TargetRole::Source,

@@ -894,3 +894,20 @@ fn entry_message(item: &str, outcome: &Outcome, g: &Group, label: Option<&str>, 
 
 #[cfg(test)]
 mod tests;
+
+/// The AWS Secrets Manager client, when a seal-check group reads a key from AWS.
+pub fn aws_fetcher(config: &crate::config::Config) -> Option<Box<dyn AwsFetch>> {
+    let uses_aws = config.seal_check.groups.iter().flat_map(|g| &g.keys).any(|k| {
+        k.aws.is_some() || k.secret.as_ref().and_then(|s| config.secrets.get(s)).is_some_and(|r| r.aws.is_some())
+    });
+    if !uses_aws {
+        return None;
+    }
+    match aws::SecretsManager::new(aws::AwsTimeouts::default()) {
+        Ok(sm) => Some(Box::new(sm)),
+        Err(e) => {
+            tracing::warn!(error = %e, "AWS Secrets Manager is unavailable");
+            None
+        }
+    }
+}
